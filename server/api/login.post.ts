@@ -1,0 +1,8 @@
+import { loginSchema } from '#shared/credentials'
+
+export default defineEventHandler(async (event) => {
+  const { username, password } = await readJsonBody(event, loginSchema)
+  const { token, exp } = await loginUser(username, password)
+  setAuthCookie(event, token, exp)
+  return { token, message: '登录成功' }
+})

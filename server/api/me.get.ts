@@ -1,0 +1,11 @@
+import type { MeDto } from '#shared/types'
+
+export default defineEventHandler(async (event): Promise<MeDto> => {
+  const user = await requireUser(event)
+  return {
+    id: user.id,
+    username: user.username,
+    created_at: user.createdAt.toISOString(),
+    token_expires_at: new Date(event.context.tokenExp * 1000).toISOString(),
+  }
+})

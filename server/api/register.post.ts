@@ -1,0 +1,8 @@
+import { credentialsSchema } from '#shared/credentials'
+
+export default defineEventHandler(async (event) => {
+  const { username, password } = await readJsonBody(event, credentialsSchema)
+  await registerUser(username, password)
+  setResponseStatus(event, 201)
+  return { message: '注册成功' }
+})

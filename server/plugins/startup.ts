@@ -1,0 +1,13 @@
+// Checks the configuration before anything else (production refuses placeholder secrets), then
+// starts the database work that the ready gate (server/middleware/ready.ts) lets requests wait for.
+export default defineNitroPlugin(() => {
+  try {
+    useConfig()
+  }
+  catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`[gallery] refusing to start: ${error.message}`)
+    process.exit(1)
+  }
+  whenReady().catch(() => { /* logged; retried by the next request */ })
+})

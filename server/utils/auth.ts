@@ -1,0 +1,61 @@
+import type { H3Event } from 'h3'
+import { deleteCookie, getCookie, getHeader, getRequestHost, setCookie } from 'h3'
+
+export const AUTH_COOKIE = 'gallery_token'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+function readToken(event: H3Event): { token?: string, viaCookie: boolean } {
+  const header = getHeader(event, 'authorization')
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim())
+    return { token: match?.[1], viaCookie: false }
+  }
+  return { token: getCookie(event, AUTH_COOKIE), viaCookie: true }
+}
+
+/**
+ * A cookie-authenticated request that changes state must come from our own origin (CSRF).
+ * Browsers send `Sec-Fetch-Site` and `Origin` on such requests; a client that sends neither is not a browser.
+ */
+function assertSameOrigin(event: H3Event): void {
+  const site = getHeader(event, 'sec-fetch-site')
+  if (site && site !== 'same-origin' && site !== 'none') throw apiError(403, 'CSRF_REJECTED', '跨站请求被拒绝')
+  const origin = getHeader(event, 'origin')
+  if (origin) {
+    let host: string | undefined
+    try { host = new URL(origin).host }
+    catch { /* "null" or garbage */ }
+    if (host !== getRequestHost(event, { xForwardedHost: false })) throw apiError(403, 'CSRF_REJECTED', '跨站请求被拒绝')
+  }
+}
+
+/** The signed-in user of this request (Bearer token or session cookie), or a 401. */
+export async function requireUser(event: H3Event): Promise<SessionUser> {
+  if (event.context.user) return event.context.user as SessionUser
+  const { token, viaCookie } = readToken(event)
+  if (!token) throw unauthorized()
+  if (viaCookie && !SAFE_METHODS.has(event.method)) assertSameOrigin(event)
+  const claims = await verifyToken(token)
+  if (!claims) throw unauthorized()
+  const user = await findSessionUser(claims)
+  if (!user) throw unauthorized()
+  event.context.user = user
+  event.context.tokenExp = claims.exp
+  return user
+}
+
+/** Sets the httpOnly session cookie the web app and server-side rendering use. */
+export function setAuthCookie(event: H3Event, token: string, exp: number): void {
+  setCookie(event, AUTH_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: useConfig().production,
+    path: '/',
+    expires: new Date(exp * 1000),
+  })
+}
+
+export function clearAuthCookie(event: H3Event): void {
+  deleteCookie(event, AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', secure: useConfig().production, path: '/' })
+}

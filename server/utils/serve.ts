@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { H3Event } from 'h3'
+import { getHeader, sendNoContent, sendStream, setResponseHeaders, setResponseStatus } from 'h3'
+import type { ImageRow } from '../database/schema'
+
+export type ImageVariant = 'original' | 'thumb'
+
+/** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
+export function contentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7E]/g, '_').replace(/["\\]/g, '_')
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+  return `inline; filename="${fallback}"; filename*=UTF-8''${encoded}`
+}
+
+/** Parses a single `bytes=` range; undefined to serve the whole file, null when unsatisfiable. */
+export function parseRange(header: string | undefined, size: number): { start: number, end: number } | null | undefined {
+  if (!header) return undefined
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (!match || (!match[1] && !match[2])) return undefined // several ranges or a unit we do not serve: whole file
+  let start: number, end: number
+  if (!match[1]) {
+    const suffix = Number(match[2])
+    if (suffix === 0) return null
+    start = Math.max(0, size - suffix)
+    end = size - 1
+  }
+  else {
+    start = Number(match[1])
+    end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1
+  }
+  if (start >= size || start > end) return null
+  return { start, end }
+}
+
+const etagMatches = (header: string | undefined, etag: string) =>
+  !!header && (header.trim() === '*' || header.split(',').some(tag => tag.trim().replace(/^W\//, '') === etag))
+
+/**
+ * Streams an image (or its thumbnail) from disk with the stored type, a strong ETag, immutable private
+ * caching (URLs carry a version), 304 revalidation and single byte ranges for the original.
+ */
+export async function sendImage(event: H3Event, image: ImageRow, variant: ImageVariant) {
+  const thumb = variant === 'thumb'
+  const path = storagePath(thumb ? image.thumbpath : image.filepath)
+  const stats = await stat(path).catch(() => undefined)
+  if (!stats) {
+    console.error(`[gallery] image ${image.id} has no ${variant} file on disk (run npm run doctor)`)
+    throw imageNotFound()
+  }
+  const etag = `"${image.sha256.slice(0, 32)}${thumb ? '-t' : ''}"`
+  setResponseHeaders(event, {
+    'ETag': etag,
+    'Cache-Control': 'private, max-age=31536000, immutable',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': 'default-src \'none\'; img-src \'self\'; style-src \'unsafe-inline\'; sandbox',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Vary': 'Cookie, Authorization',
+  })
+  if (etagMatches(getHeader(event, 'if-none-match'), etag)) return sendNoContent(event, 304)
+
+  const filename = thumb ? image.filename.replace(/\.[^.]*$/, '') + '.webp' : image.filename
+  setResponseHeaders(event, {
+    'Content-Type': thumb ? 'image/webp' : image.contentType,
+    'Content-Disposition': contentDisposition(filename),
+    'Accept-Ranges': thumb ? 'none' : 'bytes',
+    'Last-Modified': image.createdAt.toUTCString(),
+  })
+  const range = thumb ? undefined : parseRange(getHeader(event, 'range'), stats.size)
+  if (range === null) {
+    setResponseHeaders(event, { 'Content-Range': `bytes */${stats.size}` })
+    throw apiError(416, 'RANGE_NOT_SATISFIABLE', '请求的范围无效')
+  }
+  const { start, end } = range ?? { start: 0, end: stats.size - 1 }
+  if (range) {
+    setResponseStatus(event, 206)
+    setResponseHeaders(event, { 'Content-Range': `bytes ${start}-${end}/${stats.size}` })
+  }
+  setResponseHeaders(event, { 'Content-Length': String(end - start + 1) })
+  if (event.method === 'HEAD') return sendNoContent(event, range ? 206 : 200)
+  return sendStream(event, createReadStream(path, { start, end }))
+}

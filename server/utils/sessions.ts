@@ -1,0 +1,63 @@
+import { and, eq, gt, lt, sql } from 'drizzle-orm'
+
+/** A session lives at most this long, however often its token is refreshed. */
+export const SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000
+
+export interface SessionUser {
+  id: number
+  username: string
+  createdAt: Date
+  sessionId: string
+  jti: string
+  sessionExpiresAt: Date
+}
+
+/** Opens a session for a user and signs its first token. */
+export async function openSession(userId: number) {
+  const sessionId = randomId()
+  const jti = randomId()
+  const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS)
+  await useDb().insert(tables.sessions).values({ id: sessionId, userId, jti, expiresAt })
+  return signToken(userId, sessionId, jti, expiresAt)
+}
+
+/** The user behind a verified token, when its session is live and the token is the session's current one. */
+export async function findSessionUser(claims: TokenClaims): Promise<SessionUser | undefined> {
+  const { sessions, users } = tables
+  const [row] = await useDb()
+    .select({
+      id: users.id,
+      username: users.username,
+      createdAt: users.createdAt,
+      sessionId: sessions.id,
+      jti: sessions.jti,
+      sessionExpiresAt: sessions.expiresAt,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, claims.sessionId), eq(sessions.userId, claims.userId), eq(sessions.jti, claims.jti), gt(sessions.expiresAt, sql`CURRENT_TIMESTAMP(3)`)))
+    .limit(1)
+  return row
+}
+
+/** Replaces the session's current token: the previous one stops working at once. */
+export async function rotateSession(user: SessionUser) {
+  const jti = randomId()
+  const { sessions } = tables
+  const [result] = await useDb().update(sessions).set({ jti })
+    .where(and(eq(sessions.id, user.sessionId), eq(sessions.jti, user.jti)))
+  // A concurrent refresh with the same token won the race: this one must not mint a second valid token.
+  if (result.affectedRows !== 1) throw unauthorized()
+  return signToken(user.id, user.sessionId, jti, user.sessionExpiresAt)
+}
+
+/** Ends a session: every token of it stops working at once. */
+export async function revokeSession(sessionId: string): Promise<void> {
+  await useDb().delete(tables.sessions).where(eq(tables.sessions.id, sessionId))
+}
+
+/** Removes sessions past their lifetime (run at start-up). */
+export async function purgeExpiredSessions(): Promise<number> {
+  const [result] = await useDb().delete(tables.sessions).where(lt(tables.sessions.expiresAt, sql`CURRENT_TIMESTAMP(3)`))
+  return result.affectedRows
+}

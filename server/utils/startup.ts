@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm'
+
+let ready: Promise<void> | undefined
+let lastFailure = 0
+
+/** True when the database answers a trivial query within a couple of seconds. */
+export async function databaseAnswers(): Promise<boolean> {
+  try {
+    await Promise.race([
+      useDb().execute(sql`SELECT 1`),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2500).unref()),
+    ])
+    return true
+  }
+  catch {
+    return false
+  }
+}
+
+/**
+ * Compares rows with files: rows whose files are missing and files no row points at.
+ * Reported at start-up; `npm run doctor` shows and repairs them.
+ */
+export async function checkConsistency(): Promise<{ missingFiles: Array<{ id: number, key: string }>, orphanFiles: string[] }> {
+  const rows = await useDb().select({ id: tables.images.id, filepath: tables.images.filepath, thumbpath: tables.images.thumbpath }).from(tables.images)
+  const onDisk = new Set(await listStoredKeys())
+  const known = new Set<string>()
+  const missingFiles: Array<{ id: number, key: string }> = []
+  for (const row of rows) {
+    for (const key of [row.filepath, row.thumbpath]) {
+      known.add(key)
+      if (!onDisk.has(key)) missingFiles.push({ id: row.id, key })
+    }
+  }
+  return { missingFiles, orphanFiles: [...onDisk].filter(key => !known.has(key)) }
+}
+
+async function start(): Promise<void> {
+  await ensureDatabase()
+  await runMigrations()
+  const swept = await sweepTemp()
+  const purged = await purgeExpiredSessions()
+  const { missingFiles, orphanFiles } = await checkConsistency()
+  console.info(`[gallery] database ready; swept ${swept} temporary file(s), purged ${purged} expired session(s)`)
+  if (missingFiles.length || orphanFiles.length) {
+    console.warn(`[gallery] storage check: ${missingFiles.length} row(s) without a file, ${orphanFiles.length} file(s) without a row — run \`npm run doctor\` to list and repair`)
+  }
+}
+
+/**
+ * Start-up work (database, migrations, sweep) as one promise that requests wait for. When the
+ * database is down it is retried on a later request, at most every two seconds.
+ */
+export function whenReady(): Promise<void> {
+  if (!ready && Date.now() - lastFailure < 2000) return Promise.reject(serviceUnavailable())
+  ready ??= start().catch((error) => {
+    ready = undefined
+    lastFailure = Date.now()
+    console.error(`[gallery] start-up failed: ${error?.message ?? error}`)
+    throw serviceUnavailable()
+  })
+  return ready
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { join, resolve, sep } from 'node:path'
+
+/**
+ * The only module that knows where image bytes live:
+ * `<UPLOAD_FOLDER>/<user id>/<random>.<ext>` for originals, `<random>.thumb.webp` beside them,
+ * `<UPLOAD_FOLDER>/.tmp/` for uploads in flight. Keys stored in the database are relative.
+ */
+const TMP_DIR = '.tmp'
+
+const root = () => useConfig().uploadFolder
+
+/** Absolute path of a stored key; refuses anything that would leave the upload folder. */
+export function storagePath(key: string): string {
+  const base = root()
+  const full = resolve(base, key)
+  if (!full.startsWith(base + sep)) throw new Error('storage key escapes the upload folder')
+  return full
+}
+
+/** A fresh temporary file path for an upload in flight. */
+export async function tempPath(suffix = ''): Promise<string> {
+  const dir = join(root(), TMP_DIR)
+  await mkdir(dir, { recursive: true })
+  return join(dir, randomBytes(12).toString('hex') + suffix)
+}
+
+/** New storage keys for a user's image and its thumbnail. */
+export function newKeys(userId: number, ext: string): { file: string, thumb: string } {
+  const name = randomBytes(16).toString('hex')
+  return { file: `${userId}/${name}.${ext}`, thumb: `${userId}/${name}.thumb.webp` }
+}
+
+/** Moves finished temporary files into place under their keys (same filesystem: atomic renames). */
+export async function commitFiles(moves: Array<[from: string, key: string]>): Promise<void> {
+  for (const [from, key] of moves) {
+    const to = storagePath(key)
+    await mkdir(resolve(to, '..'), { recursive: true })
+    await rename(from, to)
+  }
+}
+
+/** Removes stored files; missing ones are fine (delete is idempotent). */
+export async function removeFiles(...keys: string[]): Promise<void> {
+  await Promise.all(keys.map(key => unlink(storagePath(key)).catch((error) => {
+    if (error?.code !== 'ENOENT') throw error
+  })))
+}
+
+export const removeTemp = (...paths: string[]) => Promise.all(paths.map(p => rm(p, { force: true })))
+
+/** Deletes every leftover temporary file (uploads cut off by a crash). Returns how many. */
+export async function sweepTemp(): Promise<number> {
+  const dir = join(root(), TMP_DIR)
+  const names = await readdir(dir).catch(() => [] as string[])
+  await Promise.all(names.map(name => rm(join(dir, name), { force: true })))
+  return names.length
+}
+
+/** Every stored key on disk (originals and thumbnails), for the consistency check. */
+export async function listStoredKeys(): Promise<string[]> {
+  const base = root()
+  const keys: string[] = []
+  for (const dir of await readdir(base, { withFileTypes: true }).catch(() => [])) {
+    if (!dir.isDirectory() || !/^\d+$/.test(dir.name)) continue
+    for (const name of await readdir(join(base, dir.name))) keys.push(`${dir.name}/${name}`)
+  }
+  return keys
+}
+
+export async function fileExists(key: string): Promise<boolean> {
+  return stat(storagePath(key)).then(s => s.isFile(), () => false)
+}
