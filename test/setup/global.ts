@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import mysql from 'mysql2/promise'
+import type { TestProject } from 'vitest/node'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+export const TEST_OUTPUT = join(ROOT, '.nuxt/test-build/output')
+
+const dbSettings = () => ({
+  host: process.env.DB_HOST ?? '127.0.0.1',
+  port: Number(process.env.DB_PORT ?? 3306),
+  user: process.env.DB_USER ?? 'root',
+  password: process.env.DB_PASSWORD ?? '',
+})
+
+/** Builds the production server once for every test file that needs it (unit-only runs skip it). */
+async function buildServer(): Promise<void> {
+  const script = join(ROOT, 'test/setup/build-server.mjs')
+  const result = spawnSync(process.execPath, [script, ROOT, join(ROOT, '.nuxt/test-build'), TEST_OUTPUT], { cwd: ROOT, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`building the server for the tests failed:\n${result.stdout}\n${result.stderr}`)
+}
+
+/** One database and one scratch folder per run, dropped afterwards. */
+export default async function setup(project: TestProject) {
+  const onlyUnit = project.vitest.projects.every(p => p.name === 'unit')
+  const dbName = `gallery_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
+  const scratch = await mkdtemp(join(tmpdir(), 'gallery-test-'))
+  if (!onlyUnit) {
+    const conn = await mysql.createConnection(dbSettings())
+    await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
+    await conn.end()
+    await buildServer()
+  }
+  project.provide('dbName', dbName)
+  project.provide('scratch', scratch)
+  project.provide('serverOutput', TEST_OUTPUT)
+  return async () => {
+    if (!onlyUnit) {
+      const conn = await mysql.createConnection(dbSettings())
+      await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``)
+      await conn.end()
+    }
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dbName: string
+    scratch: string
+    serverOutput: string
+  }
+}
