@@ -3,6 +3,8 @@ import { stat } from 'node:fs/promises'
 import type { H3Event } from 'h3'
 import { getHeader, sendNoContent, sendStream, setResponseHeaders, setResponseStatus } from 'h3'
 import type { ImageRow } from '../database/schema'
+import { apiError, imageNotFound } from './errors'
+import { storagePath } from './storage'
 
 export type ImageVariant = 'original' | 'thumb'
 

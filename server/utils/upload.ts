@@ -7,6 +7,9 @@ import type { H3Event } from 'h3'
 import { getHeader } from 'h3'
 import sharp from 'sharp'
 import { ALLOWED_EXTENSIONS } from '#shared/types'
+import { useConfig } from './config'
+import { apiError } from './errors'
+import { removeTemp, tempPath } from './storage'
 
 export interface ReceivedUpload { tempFile: string, filename: string, ext: string, size: number, sha256: string }
 
@@ -53,7 +56,8 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       parser = busboy({
         headers: req.headers,
         defParamCharset: 'utf8',
-        limits: { fileSize: maxContentLength, files: 1, fields: 20, parts: 30, fieldSize: 8 * 1024, headerPairs: 50 },
+        // One byte over the limit is what tells busboy to cut the file off (exactly the limit is allowed).
+        limits: { fileSize: maxContentLength + 1, files: 1, fields: 20, parts: 30, fieldSize: 8 * 1024, headerPairs: 50 },
       })
     }
     catch {
@@ -61,7 +65,7 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       return
     }
     let settled = false
-    let fileStream: NodeJS.ReadableStream & { destroy: () => void } | undefined
+    let fileStream: import('node:stream').Readable | undefined
     let writing: Promise<ReceivedUpload> | undefined
 
     const fail = (error: unknown) => {
@@ -69,7 +73,7 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       settled = true
       req.unpipe(parser)
       req.resume() // discard the rest of the body instead of buffering it
-      fileStream?.destroy() // ends the write below, which then removes its temporary file
+      fileStream?.destroy(new Error('upload refused')) // ends the write below, which then removes its temporary file
       const finished = writing ? writing.then(() => {}, () => {}) : Promise.resolve()
       finished.finally(() => rejectPromise(error))
     }

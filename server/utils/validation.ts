@@ -1,6 +1,7 @@
 import type { H3Event } from 'h3'
 import { getQuery, getRouterParam } from 'h3'
 import { z } from 'zod'
+import { apiError } from './errors'
 
 const MAX_ID = 2_147_483_647
 

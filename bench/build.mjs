@@ -1,0 +1,15 @@
+// Builds the production server into .nuxt/bench-build (its own build and output folders, so it
+// never collides with `nuxt build` or the tests' .nuxt/test-build). Run in a child process by
+// bench/run.mjs because Nuxt's logger takes over the console.
+//   node bench/build.mjs [rootDir]
+import { resolve } from 'node:path'
+import { buildNuxt, loadNuxt } from '@nuxt/kit'
+
+const root = resolve(process.argv[2] ?? resolve(import.meta.dirname, '..'))
+const buildDir = resolve(root, '.nuxt/bench-build')
+const outputDir = resolve(buildDir, 'output')
+
+const nuxt = await loadNuxt({ cwd: root, dev: false, overrides: { buildDir, nitro: { output: { dir: outputDir } } } })
+await buildNuxt(nuxt)
+await nuxt.close()
+console.log(`[bench] server built into ${outputDir}`)
