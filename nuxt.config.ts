@@ -5,7 +5,7 @@ export default defineNuxtConfig({
   compatibilityDate: '2026-11-01',
   srcDir: '.',
   devtools: { enabled: false },
-  modules: ['@pinia/nuxt', '@nuxtjs/i18n'],
+  modules: ['@pinia/nuxt', '@nuxtjs/i18n', 'nuxt-security'],
   css: ['~/assets/main.css'],
   app: {
     head: {
@@ -29,6 +29,40 @@ export default defineNuxtConfig({
     detectBrowserLanguage: { useCookie: true, cookieKey: 'gallery_lang', redirectOn: 'root', fallbackLocale: 'zh' },
   },
   typescript: { strict: true },
+  // Security headers and a nonce-based CSP for every page. Its request-size limiter (Content-Length
+  // only), rate limiter, XSS validator and CORS handler are off: uploads are limited while streaming
+  // (server/utils/upload.ts), login and registration are rate-limited per user and address
+  // (server/utils/rateLimit.ts), and the API is same-origin only.
+  security: {
+    nonce: true,
+    removeLoggers: false,
+    requestSizeLimiter: false,
+    rateLimiter: false,
+    xssValidator: false,
+    corsHandler: false,
+    allowedMethodsRestricter: false,
+    headers: {
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: 'same-origin',
+      xFrameOptions: 'DENY',
+      // HSTS only means something over HTTPS; set it at the TLS-terminating proxy (see README).
+      strictTransportSecurity: false,
+      contentSecurityPolicy: {
+        'default-src': ['\'self\''],
+        'base-uri': ['\'none\''],
+        'connect-src': ['\'self\''],
+        'font-src': ['\'self\''],
+        'form-action': ['\'self\''],
+        'frame-ancestors': ['\'none\''],
+        'img-src': ['\'self\'', 'data:', 'blob:'],
+        'object-src': ['\'none\''],
+        'script-src': ['\'self\'', '\'strict-dynamic\'', '\'nonce-{{nonce}}\''],
+        'script-src-attr': ['\'none\''],
+        'style-src': ['\'self\'', '\'unsafe-inline\''],
+        'upgrade-insecure-requests': false,
+      },
+    },
+  },
   nitro: {
     // Migration SQL is bundled into the server build so `.output` is self-contained.
     serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/database/migrations', import.meta.url)) }],

@@ -2,7 +2,7 @@ import { loginSchema } from '#shared/credentials'
 
 export default defineEventHandler(async (event) => {
   const { username, password } = await readJsonBody(event, loginSchema)
-  const { token, exp } = await loginUser(username, password)
+  const { token, exp } = await loginUser(username, password, clientAddress(event))
   setAuthCookie(event, token, exp)
   return { token, message: '登录成功' }
 })

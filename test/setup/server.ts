@@ -23,6 +23,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<{ u
       DB_NAME: inject('dbName'),
       JWT_SECRET_KEY: TEST_SECRET,
       UPLOAD_FOLDER: uploadFolder,
+      // Every test registers fresh users from 127.0.0.1; the rate-limit tests lower these again.
+      RATE_LIMIT_REGISTER_PER_IP: '100000',
+      RATE_LIMIT_LOGIN_PER_IP: '100000',
       ...env,
     },
   })
