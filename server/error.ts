@@ -25,6 +25,7 @@ function toApiError(error: H3Error): { status: number, body: ApiErrorBody, heade
   const data = error.data as any
   if (status >= 500 && isDatabaseDown(error)) return { status: 503, body: { message: '服务暂时不可用，请稍后再试', code: 'SERVICE_UNAVAILABLE' } }
   if (status >= 500 && isDiskFull(error)) return { status: 507, body: { message: '存储空间不足，上传失败', code: 'INSUFFICIENT_STORAGE' } }
+  if (status >= 500 && isStorageFault(error)) return { status: 500, body: { message: '文件保存失败，请稍后再试', code: 'STORAGE_ERROR' } }
   if (typeof data?.code === 'string') return { status, body: { message: error.message, code: data.code }, headers: data.headers }
   if (status === 400) {
     const message = zodMessage(data)

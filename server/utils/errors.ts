@@ -26,10 +26,15 @@ export function isDatabaseDown(error: unknown): boolean {
   return false
 }
 
-/** True when an error means the disk (or quota) is full. */
-export function isDiskFull(error: unknown): boolean {
+const errorCode = (error: unknown): string | undefined => {
   for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
-    if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true
+    if (typeof e.code === 'string') return e.code
   }
-  return false
+  return undefined
 }
+
+/** True when an error means the disk (or quota) is full. */
+export const isDiskFull = (error: unknown) => ['ENOSPC', 'EDQUOT'].includes(errorCode(error) ?? '')
+
+/** True when the file system refused a write (read-only, permissions, I/O error, a path that is not a folder). */
+export const isStorageFault = (error: unknown) => ['EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EMFILE', 'ENFILE'].includes(errorCode(error) ?? '')

@@ -17,22 +17,10 @@ export async function databaseAnswers(): Promise<boolean> {
   }
 }
 
-/**
- * Compares rows with files: rows whose files are missing and files no row points at.
- * Reported at start-up; `npm run doctor` shows and repairs them.
- */
-export async function checkConsistency(): Promise<{ missingFiles: Array<{ id: number, key: string }>, orphanFiles: string[] }> {
+/** Compares rows with files (reported at start-up; `npm run doctor` shows and repairs them). */
+export async function checkConsistency(): Promise<ConsistencyReport> {
   const rows = await useDb().select({ id: tables.images.id, filepath: tables.images.filepath, thumbpath: tables.images.thumbpath }).from(tables.images)
-  const onDisk = new Set(await listStoredKeys())
-  const known = new Set<string>()
-  const missingFiles: Array<{ id: number, key: string }> = []
-  for (const row of rows) {
-    for (const key of [row.filepath, row.thumbpath]) {
-      known.add(key)
-      if (!onDisk.has(key)) missingFiles.push({ id: row.id, key })
-    }
-  }
-  return { missingFiles, orphanFiles: [...onDisk].filter(key => !known.has(key)) }
+  return compareRowsAndFiles(rows, await listKeysOnDisk(useConfig().uploadFolder))
 }
 
 async function start(): Promise<void> {

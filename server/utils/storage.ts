@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, unlink } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import { useConfig } from './config'
 
@@ -57,19 +57,4 @@ export async function sweepTemp(): Promise<number> {
   const names = await readdir(dir).catch(() => [] as string[])
   await Promise.all(names.map(name => rm(join(dir, name), { force: true })))
   return names.length
-}
-
-/** Every stored key on disk (originals and thumbnails), for the consistency check. */
-export async function listStoredKeys(): Promise<string[]> {
-  const base = root()
-  const keys: string[] = []
-  for (const dir of await readdir(base, { withFileTypes: true }).catch(() => [])) {
-    if (!dir.isDirectory() || !/^\d+$/.test(dir.name)) continue
-    for (const name of await readdir(join(base, dir.name))) keys.push(`${dir.name}/${name}`)
-  }
-  return keys
-}
-
-export async function fileExists(key: string): Promise<boolean> {
-  return stat(storagePath(key)).then(s => s.isFile(), () => false)
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import busboy from 'busboy'
@@ -183,17 +184,23 @@ export function inspectImage(file: string, ext: string): Promise<InspectedImage>
     if (meta.format !== expected.format) throw unsupportedType()
     if (!meta.width || !meta.height) throw apiError(400, 'INVALID_IMAGE', '图片已损坏或无法读取')
     if (meta.width * (meta.pageHeight ?? meta.height) > maxImagePixels) throw apiError(400, 'IMAGE_TOO_LARGE', '图片像素过多')
-    const thumbFile = await tempPath('.webp')
+    let thumbnail: Buffer
     try {
-      await sharp(file, options)
+      thumbnail = await sharp(file, options)
         .rotate()
         .resize({ width: THUMB_SIZE, height: THUMB_SIZE, fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 78 })
-        .toFile(thumbFile)
+        .toBuffer()
     }
     catch {
-      await removeTemp(thumbFile)
       throw apiError(400, 'INVALID_IMAGE', '图片已损坏或无法读取')
+    }
+    // Written by us rather than by libvips, so a full disk surfaces as ENOSPC (507), not as a bad image.
+    const thumbFile = await tempPath('.webp')
+    try { await writeFile(thumbFile, thumbnail, { flag: 'wx' }) }
+    catch (error) {
+      await removeTemp(thumbFile)
+      throw error
     }
     const rotated = (meta.orientation ?? 1) >= 5
     const height = meta.pageHeight ?? meta.height
