@@ -74,8 +74,8 @@ export async function storeUpload(event: H3Event, userId: number): Promise<Image
       createdAt: new Date(),
     }
     try {
-      const [{ id }] = await useDb().insert(tables.images).values(row).$returningId()
-      return toImageDto({ ...row, id: id! })
+      const [inserted] = await useDb().insert(tables.images).values(row).$returningId()
+      return toImageDto({ ...row, id: inserted!.id })
     }
     catch (error) {
       await removeFiles(keys.file, keys.thumb)

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import busboy from 'busboy'
 import type { H3Event } from 'h3'
 import { getHeader } from 'h3'
-import sharp from 'sharp'
+import sharp, { type Metadata } from 'sharp'
 import { ALLOWED_EXTENSIONS } from '#shared/types'
 import { useConfig } from './config'
 import { apiError } from './errors'
@@ -175,7 +175,7 @@ export function inspectImage(file: string, ext: string): Promise<InspectedImage>
   const { maxImagePixels } = useConfig()
   return withImageSlot(async () => {
     const options = { limitInputPixels: maxImagePixels, failOn: 'error' as const }
-    let meta: sharp.Metadata
+    let meta: Metadata
     try { meta = await sharp(file, options).metadata() }
     catch (error: any) {
       if (/pixel limit/i.test(error?.message)) throw apiError(400, 'IMAGE_TOO_LARGE', '图片像素过多')

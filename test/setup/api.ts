@@ -31,6 +31,6 @@ export async function makeImage(format: 'png' | 'jpeg' | 'gif' = 'png', width = 
 /** Uploads bytes as the multipart `file` field. */
 export async function upload(token: string, bytes: Buffer | Uint8Array, filename: string, type = 'application/octet-stream') {
   const form = new FormData()
-  form.append('file', new Blob([bytes], { type }), filename)
+  form.append('file', new Blob([new Uint8Array(bytes)], { type }), filename)
   return fetch('/api/images/upload', { method: 'POST', headers: bearer(token), body: form })
 }
