@@ -93,10 +93,11 @@ async function list(res, userId, limit) {
     [userId, limit + 1],
   )
   const page = rows.slice(0, limit)
-  const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'private, no-cache' }
+  const body = JSON.stringify(page.map(dto))
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'private, no-cache' }
   if (rows.length > limit) headers.Link = `</api/images?limit=${limit}&before=${page.at(-1).id}>; rel="next"`
   res.writeHead(200, headers)
-  res.end(JSON.stringify(page.map(dto)))
+  res.end(body)
 }
 
 const unauthorized = (res) => {
@@ -114,13 +115,14 @@ const server = createServer(async (req, res) => {
       const user = claims && await sessionUser(claims)
       if (!user) return unauthorized(res)
       if (url.pathname === '/list-auth') return await list(res, user.id, limit)
-      res.writeHead(200, { 'Content-Type': 'application/json' })
-      return res.end(JSON.stringify({
+      const body = JSON.stringify({
         id: user.id,
         username: user.username,
         created_at: user.created_at.toISOString(),
         token_expires_at: new Date(claims.exp * 1000).toISOString(),
-      }))
+      })
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
+      return res.end(body)
     }
     if (url.pathname === '/file' && file) {
       const { size } = statSync(file)

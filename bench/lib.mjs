@@ -2,7 +2,7 @@
 // autocannon runs and RSS sampling. Everything started here is registered for clean-up.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
@@ -231,7 +231,7 @@ export function summarize(result) {
     statuses: Object.fromEntries(Object.entries(statuses).map(([code, v]) => [code, v.count])),
     completed,
     duration,
-    bytesPerSec: result.totalBytes / duration,
+    bytesPerSec: (result.throughput?.total ?? result.totalBytes ?? 0) / duration,
     raw: result,
   }
 }
@@ -272,4 +272,66 @@ export function sampleRss(pid, intervalMs = 50) {
     catch { /* process gone */ }
   }, intervalMs)
   return { stop: () => { clearInterval(timer); return { peakMb: peak, samples } } }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting: who used the 2 cores during a measurement (server, database, load generator,
+// baseline, and everything else on this shared machine).
+
+const TICK = 100 // USER_HZ
+
+function procTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12]) // utime + stime (own threads included)
+  }
+  catch {
+    return 0
+  }
+}
+
+function machineBusyTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const idle = line[3] + (line[4] ?? 0)
+  return line.slice(0, 8).reduce((a, b) => a + b, 0) - idle
+}
+
+let mariadbPid
+function findMariadb() {
+  if (mariadbPid !== undefined) return mariadbPid
+  mariadbPid = null
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'mariadbd' || readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'mysqld') {
+        mariadbPid = Number(entry)
+        break
+      }
+    }
+    catch { /* gone */ }
+  }
+  return mariadbPid
+}
+
+/** Starts CPU accounting for the named pids (+ this process and MariaDB); stop() returns % of one core each. */
+export function cpuMeter(pids) {
+  const all = { bench: process.pid, db: findMariadb(), ...pids }
+  const start = Object.fromEntries(Object.entries(all).filter(([, pid]) => pid).map(([name, pid]) => [name, procTicks(pid)]))
+  const busy0 = machineBusyTicks()
+  const t0 = performance.now()
+  return {
+    stop() {
+      const seconds = (performance.now() - t0) / 1000
+      const out = {}
+      let ours = 0
+      for (const [name, ticks] of Object.entries(start)) {
+        const used = procTicks(all[name]) - ticks
+        ours += used
+        out[name] = Math.round(used / TICK / seconds * 100)
+      }
+      out.other = Math.max(0, Math.round(((machineBusyTicks() - busy0) - ours) / TICK / seconds * 100))
+      return out
+    },
+  }
 }

@@ -62,12 +62,19 @@ async function oneLoad(browser, base, token, timeoutMs) {
     const nav = await page.goto(base + '/', { waitUntil: 'load', timeout: timeoutMs })
     await page.waitForFunction(() => window.__bench?.firstThumb !== null, null, { timeout: Math.max(1000, timeoutMs - (Date.now() - start)), polling: 50 }).catch(() => {})
     await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {})
-    const state = await page.evaluate(() => ({ ...window.__bench, url: location.pathname, imgs: document.images.length }))
+    const state = await page.evaluate(() => ({
+      ...window.__bench,
+      url: location.pathname,
+      imgs: document.images.length,
+      inlineCss: [...document.querySelectorAll('style')].map(s => s.textContent).join('\n'),
+      inlineJs: [...document.querySelectorAll('script:not([src])')].filter(s => !s.type || /module|javascript/.test(s.type)).map(s => s.textContent).join('\n'),
+    }))
 
     // JS and CSS: bodies fetched again (with the cookie) and gzipped here.
     const assets = [...responses.values()].filter(r => r.status === 200 && (r.type === 'Script' || r.type === 'Stylesheet' || /javascript|text\/css/.test(r.mime ?? '')))
     const totals = { js: { count: 0, raw: 0, gzip: 0, wire: 0 }, css: { count: 0, raw: 0, gzip: 0, wire: 0 } }
     const seen = new Set()
+    const files = []
     for (const asset of assets) {
       if (seen.has(asset.url) || asset.url.startsWith('data:')) continue
       seen.add(asset.url)
@@ -78,9 +85,19 @@ async function oneLoad(browser, base, token, timeoutMs) {
       totals[kind].raw += body.length
       totals[kind].gzip += gzipSync(body, { level: 6 }).length
       totals[kind].wire += asset.wire ?? 0
+      files.push({ url: new URL(asset.url).pathname, kind, status: res.status, raw: body.length, gzip: gzipSync(body, { level: 6 }).length, wire: asset.wire })
+    }
+    // Styles and scripts inlined into the server-rendered HTML count too.
+    for (const [kind, text] of [['css', state.inlineCss], ['js', state.inlineJs]]) {
+      if (!text) continue
+      const body = Buffer.from(text)
+      totals[kind].inline = (totals[kind].inline ?? 0) + gzipSync(body, { level: 6 }).length
+      totals[kind].raw += body.length
+      totals[kind].gzip += gzipSync(body, { level: 6 }).length
+      files.push({ url: '(inline in HTML)', kind, raw: body.length, gzip: gzipSync(body, { level: 6 }).length })
     }
     const compressed = assets.some(a => a.encoding)
-    return { status: nav?.status() ?? null, finalPath: state.url, firstThumbMs: state.firstThumb, lcpMs: state.lcp, thumbs: state.thumbs, imgs: state.imgs, totals, compressed }
+    return { status: nav?.status() ?? null, finalPath: state.url, firstThumbMs: state.firstThumb, lcpMs: state.lcp, thumbs: state.thumbs, imgs: state.imgs, totals, files, compressed }
   }
   finally {
     await context.close()
@@ -115,6 +132,8 @@ export async function measureWeb({ base, token, runs = 3, timeoutMs = 15_000 }) 
       firstThumbMs: median(loads.map(l => l.firstThumbMs)),
       lcpMs: median(loads.map(l => l.lcpMs)),
       thumbs: last.thumbs,
+      files: last.files,
+      compressed: last.compressed,
       runs: loads.map(l => ({ firstThumbMs: l.firstThumbMs, lcpMs: l.lcpMs })),
       note: notes.join('; '),
     }
