@@ -29,6 +29,8 @@ export default defineNuxtConfig({
       { code: 'en', language: 'en-US', name: 'English', file: 'en.json' },
     ],
     detectBrowserLanguage: { useCookie: true, cookieKey: 'gallery_lang', redirectOn: 'root', fallbackLocale: 'zh' },
+    // Only the composition API (`useI18n`, `$t`): no global <i18n-t>/<i18n-d>/<i18n-n> components or v-t.
+    bundle: { fullInstall: false },
   },
   typescript: { strict: true },
   // Security headers and a nonce-based CSP for every page. Its request-size limiter (Content-Length

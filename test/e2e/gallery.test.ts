@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { fetch, url } from '@nuxt/test-utils/e2e'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import type { FileSpec } from './browser'
@@ -234,6 +237,29 @@ describe('accessibility and themes', () => {
     await page.keyboard.press('Escape')
     await page.waitForSelector('dialog.viewer', { state: 'detached' })
     expect([...gallery.severe, ...viewer.severe]).toEqual([])
+  })
+})
+
+describe('weight', () => {
+  it('loads less than 150 KB of gzipped JavaScript on a first visit of the gallery', async () => {
+    const fresh = await newContext(browser, { token })
+    const p = await fresh.newPage()
+    const scripts = new Set<string>()
+    p.on('response', (response) => {
+      if (response.request().resourceType() === 'script') scripts.add(new URL(response.url()).pathname)
+    })
+    await p.goto(url('/'), { waitUntil: 'networkidle' })
+    let raw = 0
+    let gzip = 0
+    for (const path of scripts) {
+      const bytes = await readFile(join(inject('serverOutput'), 'public', path))
+      raw += bytes.length
+      gzip += gzipSync(bytes, { level: 9 }).length
+    }
+    console.log(`[weight] gallery first load: ${scripts.size} scripts, ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip`)
+    expect(scripts.size).toBeGreaterThan(0)
+    expect(gzip).toBeLessThan(150 * 1024)
+    await fresh.close()
   })
 })
 
