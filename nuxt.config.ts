@@ -68,6 +68,9 @@ export default defineNuxtConfig({
     },
   },
   nitro: {
+    // drizzle-orm's package.json is 175 KB, and Node 24 re-reads it for each of the ~100 modules it
+    // loads from the package: ~200 MB of heap at start-up. Bundled into the server it costs nothing.
+    externals: { inline: ['drizzle-orm'] },
     // Migration SQL is bundled into the server build so `.output` is self-contained.
     serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/database/migrations', import.meta.url)) }],
   },
@@ -76,6 +79,8 @@ export default defineNuxtConfig({
     'nitro:config'(config) {
       const ours = fileURLToPath(new URL('./server/error.ts', import.meta.url))
       config.errorHandler = [ours, ...[config.errorHandler ?? []].flat()]
+      // Must run before the modules' plugins: see server/fastpath/runtimeConfig.ts.
+      config.plugins = [fileURLToPath(new URL('./server/fastpath/runtimeConfig.ts', import.meta.url)), ...(config.plugins ?? [])]
     },
   },
 })

@@ -24,14 +24,39 @@ export async function signToken(userId: number, sessionId: string, jti: string, 
   return { token, exp }
 }
 
+const CLOCK_TOLERANCE = 5
+
+/**
+ * Tokens whose signature and claims already verified, by their exact text (a client sends the same
+ * token on every request; the HMAC check was a fifth of the server's CPU under load). Bounded; expiry
+ * is still checked on every use, and revocation is the session lookup's job, not this cache's.
+ */
+const verified = new Map<string, TokenClaims>()
+const VERIFIED_MAX = 10_000
+
 /** Verifies signature (HS256 only), expiry and the claims we rely on. Returns undefined for any bad token. */
 export async function verifyToken(token: string): Promise<TokenClaims | undefined> {
   if (token.length > 2048) return undefined
+  const known = verified.get(token)
+  if (known) {
+    if (known.exp + CLOCK_TOLERANCE > Date.now() / 1000) return known
+    verified.delete(token)
+    return undefined
+  }
+  const claims = await verifySignedToken(token)
+  if (claims) {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!)
+    verified.set(token, claims)
+  }
+  return claims
+}
+
+async function verifySignedToken(token: string): Promise<TokenClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, signingKey(), {
       algorithms: ['HS256'],
       requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE,
     })
     const userId = Number(payload.sub)
     if (!Number.isSafeInteger(userId) || payload.user_id !== userId) return undefined

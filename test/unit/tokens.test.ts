@@ -1,5 +1,5 @@
 import { SignJWT, UnsecuredJWT } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 
 const SECRET = 'unit-test-secret-unit-test-secret-0123456789'
 let tokens: typeof import('../../server/utils/tokens')
@@ -51,5 +51,19 @@ describe('tokens', () => {
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString())
     const forged = Buffer.from(JSON.stringify({ ...claims, user_id: 1, sub: '1' })).toString('base64url')
     expect(await tokens.verifyToken(`${header}.${forged}.${signature}`)).toBeUndefined()
+  })
+})
+
+describe('verified-token cache', () => {
+  it('still refuses a token once it has expired, after it was accepted before', async () => {
+    const { token } = await tokens.signToken(7, 's', 'j', new Date(Date.now() + 60_000))
+    expect(await tokens.verifyToken(token)).toBeDefined()
+    vi.useFakeTimers({ now: Date.now() + 2 * 3600_000 })
+    try {
+      expect(await tokens.verifyToken(token)).toBeUndefined()
+    }
+    finally {
+      vi.useRealTimers()
+    }
   })
 })
