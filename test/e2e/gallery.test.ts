@@ -141,6 +141,22 @@ describe('uploading', () => {
     await screenshot(page, 'upload-errors')
     await clearQueue()
   })
+  it('lets a failed upload be retried, and says the network was the problem', async () => {
+    let failures = 1
+    await page.route('**/api/images/upload', route => (failures-- > 0 ? route.abort('connectionreset') : route.continue()))
+    await page.setInputFiles('input[data-upload-input] >> nth=0', [
+      { name: 'flaky.jpg', mimeType: 'image/jpeg', buffer: await scenicImage(4, 1200, 800) },
+    ])
+    const item = page.locator('[data-upload-queue] li[data-name="flaky.jpg"]')
+    await item.locator('[data-retry]').waitFor()
+    expect(await item.getAttribute('data-status')).toBe('error')
+    expect(await item.locator('.task-error').textContent()).toContain('无法连接服务器')
+    await item.locator('[data-retry]').click()
+    await page.waitForSelector('[data-upload-queue] li[data-name="flaky.jpg"][data-status=done]')
+    await page.unroute('**/api/images/upload')
+    expect(await tiles().first().locator('img').getAttribute('alt')).toBe('flaky')
+    await clearQueue()
+  })
 })
 
 describe('viewing and deleting', () => {
@@ -159,6 +175,20 @@ describe('viewing and deleting', () => {
     expect(await page.locator('dialog.viewer .facts').textContent()).toMatch(/\d+ × \d+/)
     await page.keyboard.press('ArrowLeft')
     await page.waitForFunction(name => document.querySelector('dialog.viewer h2')?.textContent === name, names[0])
+    // Swipe left for the next photo, right for the previous one.
+    const stage = (await page.locator('dialog.viewer .stage').boundingBox())!
+    const swipe = async (dx: number) => {
+      const y = stage.y + stage.height / 2
+      await page.mouse.move(stage.x + stage.width / 2 - dx / 2, y)
+      await page.mouse.down()
+      await page.mouse.move(stage.x + stage.width / 2 + dx / 2, y, { steps: 4 })
+      await page.mouse.up()
+    }
+    await swipe(-300)
+    await page.waitForFunction(name => document.querySelector('dialog.viewer h2')?.textContent === name, names[1])
+    await swipe(300)
+    await page.waitForFunction(name => document.querySelector('dialog.viewer h2')?.textContent === name, names[0])
+    await page.locator('dialog.viewer .viewer-panel').focus()
     // Tab stays inside the dialog.
     for (let i = 0; i < 6; i++) await page.keyboard.press('Tab')
     expect(await page.evaluate(() => !!document.activeElement?.closest('dialog.viewer'))).toBe(true)
