@@ -114,10 +114,21 @@ export const useImagesStore = defineStore('images', () => {
     loading.value = true
     loadError.value = null
     try {
-      const { page, more } = await fetchPage($fetch, items.value.at(-1)?.id)
-      const known = new Set(items.value.map(i => i.id))
-      items.value.push(...page.filter(i => !known.has(i.id)))
-      hasMore.value = more
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const { page, more } = await fetchPage($fetch, items.value.at(-1)?.id)
+          const known = new Set(items.value.map(i => i.id))
+          items.value.push(...page.filter(i => !known.has(i.id)))
+          hasMore.value = more
+          return
+        }
+        catch (error) {
+          // The API answers INVALID_CURSOR when the cursor image was deleted meanwhile (another tab):
+          // it is gone, so drop it and page on from the one before.
+          if (toApiFailure(error).code !== 'INVALID_CURSOR' || attempt >= 3) throw error
+          items.value = items.value.slice(0, -1)
+        }
+      }
     }
     catch (error) {
       loadError.value = check(toApiFailure(error))

@@ -321,16 +321,21 @@ describe('paging', () => {
     await fresh.close()
   })
 
-  it('offers a "load more" button where IntersectionObserver is missing', async () => {
-    const fresh = await newContext(browser, { token: await userWith85Photos() })
+  it('offers a "load more" button where IntersectionObserver is missing, and pages on past a photo deleted elsewhere', async () => {
+    const owner = await userWith85Photos()
+    const fresh = await newContext(browser, { token: owner })
     const p = await fresh.newPage()
     await p.addInitScript(() => { delete (window as { IntersectionObserver?: unknown }).IntersectionObserver })
     await gotoApp(p, '/')
     expect(await tiles(p).count()).toBe(40)
+    // The oldest photo shown (the paging cursor) is deleted in another tab.
+    const oldest = await tiles(p).last().getAttribute('data-image-id')
+    expect((await fetch(`/api/images/delete/${oldest}`, { method: 'DELETE', headers: bearer(owner) })).status).toBe(200)
     await p.click('[data-load-more]')
-    await p.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 80)
+    await p.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 79)
+    expect(await p.locator('.load-error').count()).toBe(0)
     await p.click('[data-load-more]')
-    await p.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 85)
+    await p.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 84)
     await p.waitForSelector('[data-load-more]', { state: 'detached' })
     await fresh.close()
   })
