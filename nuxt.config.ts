@@ -70,7 +70,8 @@ export default defineNuxtConfig({
   nitro: {
     // drizzle-orm's package.json is 175 KB, and Node 24 re-reads it for each of the ~100 modules it
     // loads from the package: ~200 MB of heap at start-up. Bundled into the server it costs nothing.
-    externals: { inline: ['drizzle-orm'] },
+    // The password worker threads load bcryptjs' CommonJS build, which tracing alone would not copy.
+    externals: { inline: ['drizzle-orm'], traceInclude: [fileURLToPath(new URL('./node_modules/bcryptjs/umd/index.js', import.meta.url))] },
     // Migration SQL is bundled into the server build so `.output` is self-contained.
     serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/database/migrations', import.meta.url)) }],
   },
