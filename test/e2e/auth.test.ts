@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD, uniqueName } from '../setup/api'
 import { startServer } from '../setup/server'
-import { gotoApp, hydrated, launchBrowser, newContext, runAxe, screenshot, watchErrors } from './browser'
+import { gotoApp, hydrated, launchBrowser, newContext, runAxe, screenshot, screenshotEach, watchErrors } from './browser'
 
 await startServer()
 
@@ -26,6 +26,8 @@ afterAll(async () => {
 })
 
 describe('signing up and in', () => {
+  screenshotEach(() => page)
+
   it('sends a signed-out visitor of / to /login, already in the server response', async () => {
     const response = await page.goto(url('/'))
     expect(new URL(page.url()).pathname).toBe('/login')
@@ -34,7 +36,6 @@ describe('signing up and in', () => {
     await hydrated(page)
     expect(await page.locator('h1').textContent()).toBe('欢迎回来')
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN')
-    await screenshot(page, 'login')
   })
 
   it('shows the API error for wrong credentials in the user\'s language', async () => {
@@ -70,7 +71,6 @@ describe('signing up and in', () => {
     await page.waitForSelector('#empty-title')
     expect(await page.locator('.user-name').textContent()).toContain(username)
     expect(await page.locator('.empty button').textContent()).toContain('上传照片')
-    await screenshot(page, 'gallery-empty')
   })
 
   it('sends a signed-in visitor of /login to the gallery', async () => {

@@ -6,6 +6,7 @@ import { url } from '@nuxt/test-utils/e2e'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import sharp from 'sharp'
+import { afterEach } from 'vitest'
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results/screenshots')
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8')
@@ -49,9 +50,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOTS, { recursive: true })
   const path = join(SCREENSHOTS, `${name}.png`)
   // Let entrance animations finish so the picture shows the settled page.
-  await page.evaluate(() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => {}))))
+  await page.evaluate(() => Promise.all(document.getAnimations()
+    .filter(a => a.effect?.getComputedTiming().endTime !== Infinity) // not spinners and shimmers
+    .map(a => a.finished.catch(() => {}))))
   await page.screenshot({ path })
   return path
+}
+
+/** After each test of the current describe block, a screenshot of `page()` named after the test. */
+export function screenshotEach(page: () => Page | undefined) {
+  afterEach(async ({ task }) => {
+    const current = page()
+    if (!current || current.isClosed()) return
+    const name = task.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)
+    await screenshot(current, name)
+  })
 }
 
 export interface AxeSummary {

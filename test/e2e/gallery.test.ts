@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import type { FileSpec } from './browser'
-import { gotoApp, launchBrowser, newContext, runAxe, scenicImage, screenshot, watchErrors } from './browser'
+import { gotoApp, launchBrowser, newContext, runAxe, scenicImage, screenshot, screenshotEach, watchErrors } from './browser'
 
 await startServer()
 
@@ -74,6 +74,8 @@ afterAll(async () => {
 })
 
 describe('uploading', () => {
+  screenshotEach(() => page)
+
   it('uploads files chosen with the button, each with its own progress bar, and shows them without a reload', async () => {
     await gotoApp(page, '/')
     await page.waitForSelector('#empty-title')
@@ -89,7 +91,6 @@ describe('uploading', () => {
     await page.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 3)
     expect(await tiles().locator('img').evaluateAll(imgs => imgs.map(i => i.getAttribute('alt')).sort())).toEqual(['forest-trail', 'night-harbour', '湖边日落'])
     expect(await tiles().first().locator('img').getAttribute('loading')).toBe('lazy')
-    await screenshot(page, 'upload-button')
     await clearQueue()
   })
 
@@ -138,7 +139,6 @@ describe('uploading', () => {
       expect(await item.locator('.task-error').textContent()).toContain('不支持的文件类型')
       expect(await item.locator('[data-retry]').count()).toBe(0)
     }
-    await screenshot(page, 'upload-errors')
     await clearQueue()
   })
   it('lets a failed upload be retried, and says the network was the problem', async () => {
@@ -160,6 +160,8 @@ describe('uploading', () => {
 })
 
 describe('viewing and deleting', () => {
+  screenshotEach(() => page)
+
   it('opens the viewer with Enter, browses with the arrow keys, closes with Esc and gives focus back', async () => {
     const first = tiles().first()
     const firstId = await first.getAttribute('data-image-id')
@@ -289,6 +291,7 @@ describe('weight', () => {
     console.log(`[weight] gallery first load: ${scripts.size} scripts, ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip`)
     expect(scripts.size).toBeGreaterThan(0)
     expect(gzip).toBeLessThan(150 * 1024)
+    await screenshot(p, 'first-visit')
     await fresh.close()
   })
 })
@@ -317,7 +320,7 @@ describe('paging', () => {
     await p.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 85)
     await p.waitForSelector('.end')
     expect(await p.locator('[data-load-more]').count()).toBe(0)
-    await screenshot(p, 'paging')
+    await screenshot(p, 'infinite-scroll')
     await fresh.close()
   })
 
@@ -337,6 +340,7 @@ describe('paging', () => {
     await p.click('[data-load-more]')
     await p.waitForFunction(() => document.querySelectorAll('.grid a[data-image-id]').length === 84)
     await p.waitForSelector('[data-load-more]', { state: 'detached' })
+    await screenshot(p, 'load-more-button')
     await fresh.close()
   })
 })

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
-import { gotoApp, launchBrowser, newContext } from './browser'
+import { gotoApp, launchBrowser, newContext, screenshot } from './browser'
 
 // Tokens that live 8 seconds: the web app must refresh them on its own, well before they expire.
 await startServer({ JWT_EXPIRATION_DELTA: '8' })
@@ -35,6 +35,7 @@ describe('session', () => {
     const response = await page.reload()
     expect(new URL(page.url()).pathname).toBe('/')
     expect(await response!.text()).toContain('我的照片')
+    await screenshot(page, 'silent-refresh')
     await context.close()
   })
 
@@ -49,6 +50,7 @@ describe('session', () => {
     await page.waitForURL(url('/login'))
     await page.waitForSelector('.notice')
     expect(await page.locator('.notice').textContent()).toContain('登录已过期')
+    await screenshot(page, 'session-ended')
     await context.close()
   })
 })
