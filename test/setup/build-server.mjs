@@ -1,4 +1,4 @@
-// Builds the production server into .nuxt/test-build (run in its own process by the global setup,
+// Builds the production server into the given folder (run in its own process by the global setup,
 // so Nuxt's logger does not take over vitest's console).
 import { buildNuxt, loadNuxt } from '@nuxt/kit'
 

@@ -7,7 +7,9 @@ import mysql from 'mysql2/promise'
 import type { TestProject } from 'vitest/node'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-export const TEST_OUTPUT = join(ROOT, '.nuxt/test-build/output')
+// A build folder per run, so two test runs on one machine never overwrite each other's server.
+const BUILD_DIR = join(ROOT, '.nuxt', `test-build-${process.pid}`)
+const TEST_OUTPUT = join(BUILD_DIR, 'output')
 
 const dbSettings = () => ({
   host: process.env.DB_HOST ?? '127.0.0.1',
@@ -19,7 +21,7 @@ const dbSettings = () => ({
 /** Builds the production server once for every test file that needs it (unit-only runs skip it). */
 async function buildServer(): Promise<void> {
   const script = join(ROOT, 'test/setup/build-server.mjs')
-  const result = spawnSync(process.execPath, [script, ROOT, join(ROOT, '.nuxt/test-build'), TEST_OUTPUT], { cwd: ROOT, encoding: 'utf8' })
+  const result = spawnSync(process.execPath, [script, ROOT, BUILD_DIR, TEST_OUTPUT], { cwd: ROOT, encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`building the server for the tests failed:\n${result.stdout}\n${result.stderr}`)
 }
 
@@ -44,6 +46,7 @@ export default async function setup(project: TestProject) {
       await conn.end()
     }
     await rm(scratch, { recursive: true, force: true })
+    await rm(BUILD_DIR, { recursive: true, force: true })
   }
 }
 
