@@ -126,17 +126,19 @@ describe('uploading', () => {
     await clearQueue()
   })
 
-  it('explains per file why a text file named .png or .txt is refused, without offering a retry', async () => {
+  it('explains per file why a text file named .png or .txt, or a file over 16 MiB, is refused, without offering a retry', async () => {
     await page.setInputFiles('input[data-upload-input] >> nth=0', [
       { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('these are not pixels\n') },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('plain text\n') },
-      { name: 'ok.png', mimeType: 'image/png', buffer: await makeImage('png', 320, 240, '#88aacc') },
+      { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(16 * 1024 * 1024 + 1) },
+      { name: 'ok.png', mimeType: 'image/png', buffer: await scenicImage(5, 1200, 900, 'png') },
     ])
     const statuses = await settledQueue()
-    expect(statuses).toEqual({ 'notes.png': 'error', 'notes.txt': 'error', 'ok.png': 'done' })
-    for (const name of ['notes.png', 'notes.txt']) {
+    expect(statuses).toEqual({ 'notes.png': 'error', 'notes.txt': 'error', 'huge.png': 'error', 'ok.png': 'done' })
+    const reasons = { 'notes.png': '不支持的文件类型', 'notes.txt': '不支持的文件类型', 'huge.png': '文件过大' }
+    for (const [name, reason] of Object.entries(reasons)) {
       const item = page.locator(`[data-upload-queue] li[data-name="${name}"]`)
-      expect(await item.locator('.task-error').textContent()).toContain('不支持的文件类型')
+      expect(await item.locator('.task-error').textContent()).toContain(reason)
       expect(await item.locator('[data-retry]').count()).toBe(0)
     }
     await clearQueue()
