@@ -9,14 +9,13 @@ export default defineNuxtConfig({
   css: ['~/assets/main.css'],
   app: {
     head: {
-      // <html lang> and the title follow the chosen language (app.vue).
+      // <html lang>, the title and the description follow the chosen language (app.vue).
       title: 'Gallery',
       meta: [
         { name: 'viewport', content: 'width=device-width, initial-scale=1' },
         { name: 'color-scheme', content: 'light dark' },
         { name: 'theme-color', content: '#f5f6f8', media: '(prefers-color-scheme: light)' },
         { name: 'theme-color', content: '#0e1116', media: '(prefers-color-scheme: dark)' },
-        { name: 'description', content: 'Your private image gallery' },
       ],
       link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }],
     },
