@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
-/** Letters of any script (with their combining marks), digits, `_ . -`. */
-const USERNAME_PATTERN = /^[\p{L}\p{M}\p{N}_.-]+$/u
+/** Letters of any script (each with its own combining marks, never a mark on its own), digits, `_ . -`. */
+const USERNAME_PATTERN = /^(?:\p{L}\p{M}*|[\p{N}_.-])+$/u
 
 const codePoints = (value: string) => [...value].length
 

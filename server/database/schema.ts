@@ -14,7 +14,8 @@ const createdAt = () => datetime('created_at', { mode: 'date', fsp: 3 }).notNull
 export const users = mysqlTable('users', {
   id: int('id').autoincrement().primaryKey(),
   username: varchar('username', { length: 50 }).notNull(),
-  usernameKey: binaryVarchar('username_key', { length: 50 }).notNull().unique('users_username_key_unique'),
+  // Lower-casing can lengthen a name ("İ" becomes two code points): room for twice the 50 characters.
+  usernameKey: binaryVarchar('username_key', { length: 100 }).notNull().unique('users_username_key_unique'),
   password: varchar('password', { length: 255 }).notNull(),
   createdAt: createdAt(),
 })

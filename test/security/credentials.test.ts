@@ -53,12 +53,14 @@ describe('Unicode usernames', () => {
     ['40 × "İ" and a suffix (50 letters, the maximum)', 40],
   ])('accepts a valid name whose lower-case form is longer than 50 characters: %s', async (_, count) => {
     // "İ" (U+0130) lower-cases to "i̇" (two code points): the case-folded key is longer than the name.
-    const username = '\u0130'.repeat(count) + uniqueName('').slice(1)
+    const suffix = uniqueName('').slice(1)
+    const username = '\u0130'.repeat(count) + suffix
     expect([...username].length).toBeLessThanOrEqual(50)
     const res = await postJson('/api/register', { username, password: PASSWORD })
     expect(res.status, await res.clone().text()).toBe(201)
     expect(await usersNamed(username)).toBe(1)
-    await expectApiError(await postJson('/api/register', { username: username.toLowerCase(), password: PASSWORD }), 409, 'USERNAME_TAKEN')
+    // Same name in another case and still within 50 characters (the fully lower-cased form is longer: invalid).
+    await expectApiError(await postJson('/api/register', { username: '\u0130'.repeat(count) + suffix.toUpperCase(), password: PASSWORD }), 409, 'USERNAME_TAKEN')
     expect((await postJson('/api/login', { username: username.toLowerCase(), password: PASSWORD })).status).toBe(200)
   })
 

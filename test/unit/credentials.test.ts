@@ -16,6 +16,9 @@ describe('username rules', () => {
     ['null\0byte', false],
     ["' OR 1=1 --", false],
     ['', false],
+    ['\u0301\u0308\u0301', false],
+    ['\u0301abc', false],
+    ['cafe\u0301', true],
   ])('%j is valid: %s', (name, valid) => {
     expect(ok(name)).toBe(valid)
   })

@@ -1,0 +1,1 @@
+ALTER TABLE `users` MODIFY COLUMN `username_key` varchar(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
