@@ -1,6 +1,7 @@
 export default defineEventHandler(async (event) => {
-  const user = await requireUser(event)
-  const { token, exp } = await rotateSession(user)
-  setAuthCookie(event, token, exp)
+  // A browser's session cookie may be refreshed after its token expired, while the session is live.
+  const user = await requireUser(event, { renewCookie: true })
+  const { token, sessionExpiresAt } = await rotateSession(user)
+  setAuthCookie(event, token, sessionExpiresAt)
   return { token, message: 'token刷新成功' }
 })

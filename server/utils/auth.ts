@@ -30,13 +30,17 @@ function assertSameOrigin(event: H3Event): void {
   }
 }
 
-/** The signed-in user of this request (Bearer token or session cookie), or a 401. */
-export async function requireUser(event: H3Event): Promise<SessionUser> {
+/**
+ * The signed-in user of this request (Bearer token or session cookie), or a 401.
+ * `renewCookie` (refresh only): also accept a session cookie whose token expired while its session is
+ * still live — the httpOnly cookie is the browser's renewal credential. Bearer tokens never get this.
+ */
+export async function requireUser(event: H3Event, { renewCookie = false } = {}): Promise<SessionUser> {
   if (event.context.user) return event.context.user as SessionUser
   const { token, viaCookie } = readToken(event)
   if (!token) throw unauthorized()
   if (viaCookie && !SAFE_METHODS.has(event.method)) assertSameOrigin(event)
-  const claims = await verifyToken(token)
+  const claims = await verifyToken(token, { expiredWithin: renewCookie && viaCookie ? SESSION_LIFETIME_MS / 1000 : 0 })
   if (!claims) throw unauthorized()
   const user = await findSessionUser(claims)
   if (!user) throw unauthorized()
@@ -45,15 +49,35 @@ export async function requireUser(event: H3Event): Promise<SessionUser> {
   return user
 }
 
-/** Sets the httpOnly session cookie the web app and server-side rendering use. */
-export function setAuthCookie(event: H3Event, token: string, exp: number): void {
+/**
+ * Sets the httpOnly session cookie the web app and server-side rendering use. It lives as long as the
+ * session, not the token: a browser that comes back after the token expired gets its session renewed.
+ */
+export function setAuthCookie(event: H3Event, token: string, sessionExpiresAt: Date): void {
   setCookie(event, AUTH_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
     secure: useConfig().production,
     path: '/',
-    expires: new Date(exp * 1000),
+    expires: sessionExpiresAt,
   })
+}
+
+/**
+ * For a page request whose cookie holds a token that expired while its session is still live (the
+ * browser was closed for longer than JWT_EXPIRATION_DELTA): rotates the session, sets the new cookie,
+ * and hands the new token to this request's own API calls during server rendering.
+ */
+export async function renewSession(event: H3Event): Promise<void> {
+  const token = getCookie(event, AUTH_COOKIE)
+  if (!token || await verifyToken(token)) return
+  const claims = await verifyToken(token, { expiredWithin: SESSION_LIFETIME_MS / 1000 })
+  if (!claims) return
+  const user = await findSessionUser(claims)
+  if (!user) return
+  const renewed = await rotateSession(user)
+  setAuthCookie(event, renewed.token, renewed.sessionExpiresAt)
+  event.node.req.headers.cookie = (event.node.req.headers.cookie ?? '').replace(token, renewed.token)
 }
 
 export function clearAuthCookie(event: H3Event): void {

@@ -18,7 +18,7 @@ export async function openSession(userId: number) {
   const jti = randomId()
   const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS)
   await useDb().insert(tables.sessions).values({ id: sessionId, userId, jti, expiresAt })
-  return signToken(userId, sessionId, jti, expiresAt)
+  return { ...await signToken(userId, sessionId, jti, expiresAt), sessionExpiresAt: expiresAt }
 }
 
 /** The user behind a verified token, when its session is live and the token is the session's current one. */
@@ -48,7 +48,7 @@ export async function rotateSession(user: SessionUser) {
     .where(and(eq(sessions.id, user.sessionId), eq(sessions.jti, user.jti)))
   // A concurrent refresh with the same token won the race: this one must not mint a second valid token.
   if (result.affectedRows !== 1) throw unauthorized()
-  return signToken(user.id, user.sessionId, jti, user.sessionExpiresAt)
+  return { ...await signToken(user.id, user.sessionId, jti, user.sessionExpiresAt), sessionExpiresAt: user.sessionExpiresAt }
 }
 
 /** Ends a session: every token of it stops working at once. */

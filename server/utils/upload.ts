@@ -20,6 +20,29 @@ export const noFile = () => apiError(400, 'NO_FILE', '请选择文件')
 export const unsupportedType = () => apiError(415, 'UNSUPPORTED_TYPE', '不允许的文件类型')
 const tooLarge = () => apiError(413, 'FILE_TOO_LARGE', '文件过大，单个文件不能超过 16MB', { Connection: 'close' })
 
+/**
+ * Waits (bounded: `limit` more bytes, 15 s) until the client has finished sending a body we are
+ * refusing, so that browsers read our 4xx instead of reporting a broken connection. The bytes are
+ * dropped as they come (the caller has called `resume()`); nothing is buffered.
+ */
+function discardRest(req: import('node:http').IncomingMessage, limit: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    let seen = 0
+    const done = () => {
+      clearTimeout(timer)
+      req.off('data', count).off('end', done).off('close', done)
+      resolve()
+    }
+    const count = (chunk: Buffer) => {
+      seen += chunk.length
+      if (seen > limit) done()
+    }
+    const timer = setTimeout(done, 15_000)
+    req.on('data', count).on('end', done).on('close', done)
+  })
+}
+
 /** The display name kept from what the client sent: last path segment, NFC, no control characters, ≤ 255 characters. */
 export function cleanFilename(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? ''
@@ -49,7 +72,12 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
   const req = event.node.req
   const type = getHeader(event, 'content-type') ?? ''
   if (!/^multipart\/form-data/i.test(type)) return Promise.reject(noFile())
-  if (Number(getHeader(event, 'content-length') ?? 0) > maxContentLength + MULTIPART_OVERHEAD) return Promise.reject(tooLarge())
+  const declared = Number(getHeader(event, 'content-length') ?? 0)
+  if (declared > maxContentLength + MULTIPART_OVERHEAD) {
+    // Read (and drop) a body of reasonable size before answering; a bigger one gets its answer at once.
+    const answer = tooLarge()
+    return declared <= maxContentLength * 4 ? discardRest(req.resume(), declared).then(() => Promise.reject(answer)) : Promise.reject(answer)
+  }
 
   return new Promise((resolvePromise, rejectPromise) => {
     let parser: busboy.Busboy
@@ -76,7 +104,7 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       req.resume() // discard the rest of the body instead of buffering it
       fileStream?.destroy(new Error('upload refused')) // ends the write below, which then removes its temporary file
       const finished = writing ? writing.then(() => {}, () => {}) : Promise.resolve()
-      finished.finally(() => rejectPromise(error))
+      Promise.all([finished, discardRest(req, maxContentLength * 2)]).finally(() => rejectPromise(error))
     }
 
     parser.on('file', (field, stream, info) => {

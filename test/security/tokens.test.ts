@@ -125,7 +125,7 @@ describe('where a token may come from', () => {
     expect((await fetch('/api/me', { headers: bearer(alice.token) })).status).toBe(200)
   })
 
-  it('sets the session cookie HttpOnly, SameSite=Lax, Secure (production) for the whole site, expiring with the token', async () => {
+  it('sets the session cookie HttpOnly, SameSite=Lax, Secure (production) for the whole site, expiring with the session', async () => {
     const login = await postJson('/api/login', { username: alice.username, password: PASSWORD })
     const cookie = login.headers.get('set-cookie') ?? ''
     const { token } = await login.json()
@@ -135,7 +135,8 @@ describe('where a token may come from', () => {
     expect(cookie).toMatch(/;\s*Secure/i)
     expect(cookie).toMatch(/;\s*Path=\/(;|$)/i)
     const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie)?.[1] ?? '')
-    expect(Math.abs(expires / 1000 - decodeToken(token).payload.exp)).toBeLessThanOrEqual(1)
+    const [session] = await query('SELECT expires_at FROM sessions WHERE id = ?', [decodeToken(token).payload.sid]) as any[]
+    expect(Math.abs(expires - new Date(session.expires_at).getTime())).toBeLessThanOrEqual(1000)
     expect((await fetch('/api/logout', { method: 'POST', headers: bearer(token) })).status).toBe(200)
   })
 
@@ -249,5 +250,53 @@ describe('registration does not hand out sessions', () => {
     expect(res.status).toBe(201)
     expect(res.headers.get('set-cookie')).toBeNull()
     expect(Object.keys(await res.json())).toEqual(['message'])
+  })
+})
+
+describe('coming back after the token expired', () => {
+  // A token of a live session that expired an hour ago, as a browser closed for longer than
+  // JWT_EXPIRATION_DELTA still holds in its cookie.
+  const expiredTokenOf = async (account: Account) => signWith({ ...account.claims, iat: now() - 7200, exp: now() - 3600 }, TEST_SECRET)
+
+  it('refreshes the expired token of a live session from the browser\'s cookie once, never as a Bearer token', async () => {
+    const carol = await account()
+    const expired = await expiredTokenOf(carol)
+    const cookie = { 'cookie': `gallery_token=${expired}`, 'sec-fetch-site': 'same-origin' }
+    await expectUnauthorized(await fetch('/api/me', { headers: { cookie: cookie.cookie } }))
+    await expectUnauthorized(await fetch('/api/refresh', { method: 'POST', headers: bearer(expired) }))
+    const res = await fetch('/api/refresh', { method: 'POST', headers: cookie })
+    expect(res.status).toBe(200)
+    const { token } = await res.json()
+    expect((await fetch('/api/me', { headers: bearer(token) })).status).toBe(200)
+    await expectUnauthorized(await fetch('/api/refresh', { method: 'POST', headers: cookie }))
+    await expectUnauthorized(await fetch('/api/me', { headers: bearer(carol.token) }))
+  })
+
+  it('does not refresh an expired cookie after logout', async () => {
+    const dave = await account()
+    const expired = await expiredTokenOf(dave)
+    expect((await fetch('/api/logout', { method: 'POST', headers: bearer(dave.token) })).status).toBe(200)
+    await expectUnauthorized(await fetch('/api/refresh', { method: 'POST', headers: { 'cookie': `gallery_token=${expired}`, 'sec-fetch-site': 'same-origin' } }))
+  })
+
+  it('renews the session on a page load and renders the signed-in page', async () => {
+    const erin = await account()
+    const expired = await expiredTokenOf(erin)
+    const page = await fetch('/', { headers: { cookie: `gallery_token=${expired}` }, redirect: 'manual' })
+    expect(page.status).toBe(200)
+    const renewed = /gallery_token=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1]
+    expect(renewed).toBeDefined()
+    expect(renewed).not.toBe(expired)
+    expect(await page.text()).toContain(erin.username)
+    expect((await fetch('/api/me', { headers: { cookie: `gallery_token=${renewed}` } })).status).toBe(200)
+  })
+
+  it('sends a page load with a forged expired cookie to sign-in without renewing anything', async () => {
+    const frank = await account()
+    const forged = await signWith({ ...frank.claims, iat: now() - 7200, exp: now() - 3600 }, 'your-jwt-secret-key')
+    const page = await fetch('/', { headers: { cookie: `gallery_token=${forged}` }, redirect: 'manual' })
+    expect(page.headers.get('set-cookie') ?? '').not.toMatch(/gallery_token=[^;]+\./)
+    expect([302, 307]).toContain(page.status)
+    expect((await fetch('/api/me', { headers: bearer(frank.token) })).status).toBe(200)
   })
 })
