@@ -1,29 +1,14 @@
 import { fetch } from '@nuxt/test-utils/e2e'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { bearer, PASSWORD, postJson, signUp, uniqueName } from '../setup/api'
+import { describe, expect, it } from 'vitest'
+import { PASSWORD, postJson, uniqueName } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, query, rawRequest, sessionRows, userId, usersNamed } from './support'
+import { expectApiError, rawRequest, sessionRows, useVictim, usersNamed } from './support'
 
 // Many failed logins for the same (attack) usernames below: the per-user limit must not turn them into 429s.
 await startServer({ RATE_LIMIT_LOGIN_PER_USER: '100000' })
 
 /** Someone who must be unaffected by every refused request in this file. */
-let victim: { username: string, token: string, id: number, row: unknown }
-const victimRow = async () => (await query('SELECT id, username, username_key, password, created_at FROM users WHERE id = ?', [victim.id]))[0]
-
-beforeAll(async () => {
-  const { username, token } = await signUp(uniqueName('vic'))
-  const id = await userId(token)
-  victim = { username, token, id, row: undefined }
-  victim.row = await victimRow()
-})
-
-/** The victim's account, sessions and current token are exactly as before. */
-async function expectVictimUntouched(sessionsBefore: unknown) {
-  expect(await victimRow()).toEqual(victim.row)
-  expect(await sessionRows(victim.id)).toEqual(sessionsBefore)
-  expect((await fetch('/api/me', { headers: bearer(victim.token) })).status).toBe(200)
-}
+const { victim, expectVictimUntouched } = useVictim()
 
 describe('register refuses bad input with 400 and creates no account', () => {
   const n = () => uniqueName('r')

@@ -6,8 +6,8 @@ import { fetch, url } from '@nuxt/test-utils/e2e'
 import { SignJWT } from 'jose'
 import mysql from 'mysql2/promise'
 import sharp from 'sharp'
-import { afterAll, expect, inject } from 'vitest'
-import { bearer } from '../setup/api'
+import { afterAll, beforeAll, expect, inject } from 'vitest'
+import { bearer, signUp, uniqueName } from '../setup/api'
 
 // ---------------------------------------------------------------------------------------------
 // Error responses
@@ -247,4 +247,24 @@ export const randomKey = () => randomBytes(32)
 export function noiseImage(format: 'png' | 'jpeg' | 'gif', width = 160, height = 160): Promise<Buffer> {
   const pixels = randomBytes(width * height * 3)
   return sharp(pixels, { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer()
+}
+
+/**
+ * A user registered before the file's tests, and a check that a refused request left their account,
+ * sessions and token exactly as they were.
+ */
+export function useVictim() {
+  const victim = { username: '', token: '', id: 0, row: undefined as unknown }
+  const victimRow = async () => (await query('SELECT id, username, username_key, password, created_at FROM users WHERE id = ?', [victim.id]))[0]
+  beforeAll(async () => {
+    const { username, token } = await signUp(uniqueName('vic'))
+    Object.assign(victim, { username, token, id: await userId(token) })
+    victim.row = await victimRow()
+  })
+  async function expectVictimUntouched(sessionsBefore: unknown) {
+    expect(await victimRow()).toEqual(victim.row)
+    expect(await sessionRows(victim.id)).toEqual(sessionsBefore)
+    expect((await fetch('/api/me', { headers: bearer(victim.token) })).status).toBe(200)
+  }
+  return { victim, expectVictimUntouched }
 }
