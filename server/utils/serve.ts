@@ -80,5 +80,6 @@ export async function sendImage(event: H3Event, image: ImageRow, variant: ImageV
   }
   setResponseHeaders(event, { 'Content-Length': String(end - start + 1) })
   if (event.method === 'HEAD') return sendNoContent(event, range ? 206 : 200)
-  return sendStream(event, createReadStream(path, { start, end }))
+  // 256 KiB reads: a typical photo goes out in a couple of reads and writes instead of many 64 KiB ones.
+  return sendStream(event, createReadStream(path, { start, end, highWaterMark: 256 * 1024 }))
 }

@@ -21,10 +21,11 @@ export async function openSession(userId: number) {
   return { ...await signToken(userId, sessionId, jti, expiresAt), sessionExpiresAt: expiresAt }
 }
 
-/** The user behind a verified token, when its session is live and the token is the session's current one. */
-export async function findSessionUser(claims: TokenClaims): Promise<SessionUser | undefined> {
+// Prepared once: drizzle otherwise rebuilds the SQL text and its column mapping on every request,
+// and this lookup is part of every authenticated request (docs/PERFORMANCE.md).
+function prepareSessionUserQuery() {
   const { sessions, users } = tables
-  const [row] = await useDb()
+  return useDb()
     .select({
       id: users.id,
       username: users.username,
@@ -35,8 +36,21 @@ export async function findSessionUser(claims: TokenClaims): Promise<SessionUser 
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, claims.sessionId), eq(sessions.userId, claims.userId), eq(sessions.jti, claims.jti), gt(sessions.expiresAt, sql`CURRENT_TIMESTAMP(3)`)))
+    .where(and(
+      eq(sessions.id, sql.placeholder('sessionId')),
+      eq(sessions.userId, sql.placeholder('userId')),
+      eq(sessions.jti, sql.placeholder('jti')),
+      gt(sessions.expiresAt, sql`CURRENT_TIMESTAMP(3)`),
+    ))
     .limit(1)
+    .prepare()
+}
+let sessionUserQuery: ReturnType<typeof prepareSessionUserQuery> | undefined
+
+/** The user behind a verified token, when its session is live and the token is the session's current one. */
+export async function findSessionUser(claims: TokenClaims): Promise<SessionUser | undefined> {
+  sessionUserQuery ??= prepareSessionUserQuery()
+  const [row] = await sessionUserQuery.execute({ sessionId: claims.sessionId, userId: claims.userId, jti: claims.jti })
   return row
 }
 

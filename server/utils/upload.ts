@@ -217,7 +217,8 @@ export function inspectImage(file: string, ext: string): Promise<InspectedImage>
       thumbnail = await sharp(file, options)
         .rotate()
         .resize({ width: THUMB_SIZE, height: THUMB_SIZE, fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 78 })
+        // effort 2 (of 0–6): a third less CPU per upload than the default 4 for ~4 % larger thumbnails.
+        .webp({ quality: 78, effort: 2 })
         .toBuffer()
     }
     catch {
