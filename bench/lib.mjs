@@ -19,6 +19,13 @@ export const dbSettings = () => ({
 
 export const log = (...args) => console.error('[bench]', ...args)
 
+/**
+ * How `npm start` runs the production server (package.json): a smaller V8 young generation and two
+ * malloc arenas keep RSS down after sustained load (docs/PERFORMANCE.md). The benchmarks run it the same way.
+ */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=16']
+export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' }
+
 // ---------------------------------------------------------------------------------------------
 // Clean-up: every child process, database and folder is registered here and removed on exit,
 // on failure and on Ctrl-C.

@@ -23,7 +23,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   adminQuery, cannon, cleanupAll, cpuMeter, freePort, hwmMb, log, multipartBody, onCleanup, pool, postJson, randomDbName,
-  resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
+  PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
 } from './lib.mjs'
 import { galleryPhotos, megabyteJpeg, noisePng } from './images.mjs'
 import { rawLoad } from './rawload.mjs'
@@ -105,8 +105,9 @@ async function startServer(profileName) {
     mkdirSync(dir, { recursive: true })
     args.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${profileName}.cpuprofile`)
   }
-  args.push(join(OUTPUT_DIR, 'server/index.mjs'))
+  args.push(...PRODUCTION_NODE_FLAGS, join(OUTPUT_DIR, 'server/index.mjs'))
   const env = {
+    ...PRODUCTION_ENV,
     NODE_ENV: 'production',
     JWT_SECRET_KEY: secret,
     DB_NAME: dbName,

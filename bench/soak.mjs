@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { photoJpeg } from './images.mjs'
-import { adminQuery, cleanupAll, freePort, log, multipartBody, onCleanup, randomDbName, startProcess, waitFor200 } from './lib.mjs'
+import { adminQuery, cleanupAll, freePort, log, multipartBody, onCleanup, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, randomDbName, startProcess, waitFor200 } from './lib.mjs'
 
 const arg = (name, fallback) => {
   const hit = process.argv.find(a => a.startsWith(`--${name}=`))
@@ -19,7 +19,9 @@ const arg = (name, fallback) => {
 const CLIENTS = arg('clients', 200)
 const DURATION_S = arg('duration', 60)
 const ROOT = resolve(import.meta.dirname, '..')
-const OUTPUT = join(ROOT, '.nuxt/bench-build/output')
+// A build folder of its own, so a soak and `npm run bench` can run side by side.
+const BUILD_DIR = join(ROOT, '.nuxt/soak-build')
+const OUTPUT = join(BUILD_DIR, 'output')
 
 const watchdog = setTimeout(() => {
   log('soak: watchdog fired, stopping')
@@ -30,7 +32,7 @@ watchdog.unref()
 async function main() {
   if (!process.argv.includes('--no-build')) {
     log('soak: building the production server')
-    const build = spawnSync(process.execPath, [join(ROOT, 'bench/build.mjs'), ROOT], { cwd: ROOT, encoding: 'utf8' })
+    const build = spawnSync(process.execPath, [join(ROOT, 'bench/build.mjs'), ROOT, BUILD_DIR], { cwd: ROOT, encoding: 'utf8' })
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`)
   }
   const dbName = randomDbName()
@@ -39,8 +41,9 @@ async function main() {
   onCleanup(() => adminQuery(`DROP DATABASE IF EXISTS \`${dbName}\``))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const server = startProcess('server', [join(OUTPUT, 'server/index.mjs')], {
+  const server = startProcess('server', [...PRODUCTION_NODE_FLAGS, join(OUTPUT, 'server/index.mjs')], {
     env: {
+      ...PRODUCTION_ENV,
       NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DB_NAME: dbName, UPLOAD_FOLDER: uploadFolder,
       JWT_SECRET_KEY: randomBytes(48).toString('base64'),
       // Every client registers from 127.0.0.1; the defaults would rightly refuse that many.
