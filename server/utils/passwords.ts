@@ -29,6 +29,9 @@ parentPort.on('message', ({ id, job }) => {
   }
 })`
 
+// bcrypt needs a few kilobytes; without limits each worker's V8 heap sizes itself like a main thread's.
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 }
+
 interface PoolWorker { worker: Worker, busy: number }
 let pool: PoolWorker[] | undefined
 let nextId = 0
@@ -40,7 +43,7 @@ function startPool(): PoolWorker[] | undefined {
     const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs')
     const size = Math.max(1, Math.min(4, availableParallelism()))
     return Array.from({ length: size }, () => {
-      const entry: PoolWorker = { worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } }), busy: 0 }
+      const entry: PoolWorker = { worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath }, resourceLimits: WORKER_LIMITS }), busy: 0 }
       entry.worker.unref()
       entry.worker.on('message', ({ id, result, error }) => {
         entry.busy--
