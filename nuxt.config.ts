@@ -67,6 +67,8 @@ export default defineNuxtConfig({
     },
   },
   nitro: {
+    // Scripts and styles are served pre-compressed (gzip and brotli, made at build time).
+    compressPublicAssets: { gzip: true, brotli: true },
     // drizzle-orm's package.json is 175 KB, and Node 24 re-reads it for each of the ~100 modules it
     // loads from the package: ~200 MB of heap at start-up. Bundled into the server it costs nothing.
     // The password worker threads load bcryptjs' CommonJS build, which tracing alone would not copy.
