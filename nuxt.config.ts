@@ -32,6 +32,8 @@ export default defineNuxtConfig({
     bundle: { fullInstall: false },
   },
   typescript: { strict: true },
+  // Pre-bundled in development so the first visit of /register does not reload the page.
+  vite: { optimizeDeps: { include: ['zod'] } },
   // Security headers and a nonce-based CSP for every page. Its request-size limiter (Content-Length
   // only), rate limiter, XSS validator and CORS handler are off: uploads are limited while streaming
   // (server/utils/upload.ts), login and registration are rate-limited per user and address
