@@ -2,7 +2,8 @@
 // Lists what a crash can leave behind — rows whose files are missing, files no row points at, and
 // temporary files of uploads in flight — and with --repair removes them: orphan files are moved to
 // <UPLOAD_FOLDER>/.orphans/ (never deleted outright), rows without their original are deleted.
-// Run it with the same environment as the server (it reads .env).
+// Run it with the same environment as the server (it reads .env); run --repair while the server is
+// stopped, since an upload in flight briefly has a temporary file, or a file before its row.
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import mysql from 'mysql2/promise'

@@ -23,16 +23,22 @@ export async function checkConsistency(): Promise<ConsistencyReport> {
   return compareRowsAndFiles(rows, await listKeysOnDisk(useConfig().uploadFolder))
 }
 
-async function start(): Promise<void> {
-  await ensureDatabase()
-  await runMigrations()
-  const swept = await sweepTemp()
-  const purged = await purgeExpiredSessions()
+/** Logs rows without files and files without rows; runs after start-up so requests never wait for the scan. */
+async function reportConsistency(): Promise<void> {
   const { missingFiles, orphanFiles } = await checkConsistency()
-  console.info(`[gallery] database ready; swept ${swept} temporary file(s), purged ${purged} expired session(s)`)
   if (missingFiles.length || orphanFiles.length) {
     console.warn(`[gallery] storage check: ${missingFiles.length} row(s) without a file, ${orphanFiles.length} file(s) without a row — run \`npm run doctor\` to list and repair`)
   }
+}
+
+async function start(): Promise<void> {
+  await ensureDatabase()
+  await runMigrations()
+  // Before any request: leftovers of uploads cut off by a crash (no upload of this process is in flight yet).
+  const swept = await sweepTemp()
+  const purged = await purgeExpiredSessions()
+  console.info(`[gallery] database ready; swept ${swept} temporary file(s), purged ${purged} expired session(s)`)
+  reportConsistency().catch(error => console.error(`[gallery] storage check failed: ${error?.message ?? error}`))
 }
 
 /**

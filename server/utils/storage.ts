@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rename, rm, unlink } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { useConfig } from './config'
 
@@ -20,11 +21,37 @@ export function storagePath(key: string): string {
   return full
 }
 
+// Temporary files are named after the process that writes them, so that an instance starting up
+// (several may share one upload folder) only sweeps what a dead process left behind.
+const HOST = hostname().replace(/[^\w.-]/g, '_')
+const OWNER = `${HOST}~${process.pid}~`
+const ABANDONED_AFTER_MS = 3600_000
+
 /** A fresh temporary file path for an upload in flight. */
 export async function tempPath(suffix = ''): Promise<string> {
   const dir = join(root(), TMP_DIR)
   await mkdir(dir, { recursive: true })
-  return join(dir, randomBytes(12).toString('hex') + suffix)
+  return join(dir, OWNER + randomBytes(12).toString('hex') + suffix)
+}
+
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  }
+  catch (error: any) {
+    return error?.code === 'EPERM'
+  }
+}
+
+/** Whether a temporary file was left behind: by a process of this host that is gone, or over an hour ago. */
+async function abandoned(dir: string, name: string): Promise<boolean> {
+  const [host, pid] = name.split('~')
+  if (host === HOST && pid && /^\d+$/.test(pid)) {
+    if (Number(pid) === process.pid || !processAlive(Number(pid))) return true
+  }
+  const stats = await stat(join(dir, name)).catch(() => undefined)
+  return !!stats && Date.now() - stats.mtimeMs > ABANDONED_AFTER_MS
 }
 
 /** New storage keys for a user's image and its thumbnail. */
@@ -51,10 +78,12 @@ export async function removeFiles(...keys: string[]): Promise<void> {
 
 export const removeTemp = (...paths: string[]) => Promise.all(paths.map(p => rm(p, { force: true })))
 
-/** Deletes every leftover temporary file (uploads cut off by a crash). Returns how many. */
+/** Deletes the temporary files that uploads cut off by a crash left behind. Returns how many. */
 export async function sweepTemp(): Promise<number> {
   const dir = join(root(), TMP_DIR)
   const names = await readdir(dir).catch(() => [] as string[])
-  await Promise.all(names.map(name => rm(join(dir, name), { force: true })))
-  return names.length
+  const leftovers = []
+  for (const name of names) if (await abandoned(dir, name)) leftovers.push(name)
+  await Promise.all(leftovers.map(name => rm(join(dir, name), { force: true })))
+  return leftovers.length
 }
