@@ -13,28 +13,19 @@ const GENERIC: Record<number, ApiErrorBody> = {
   415: { message: '不支持的请求格式', code: 'UNSUPPORTED_MEDIA_TYPE' },
 }
 
-function zodMessage(data: any): string | undefined {
-  const issues = data?.issues ?? data?.data?.issues
-  if (Array.isArray(issues) && typeof issues[0]?.message === 'string') return issues[0].message
-  return undefined
-}
+const UNAVAILABLE: ApiErrorBody = { message: '服务暂时不可用，请稍后再试', code: 'SERVICE_UNAVAILABLE' }
 
 /** Maps any error to the status and `{message, code}` a client may see. Never leaks internals. */
 function toApiError(error: H3Error): { status: number, body: ApiErrorBody, headers?: Record<string, string> } {
   const status = error.statusCode ?? 500
   const data = error.data as any
-  if (status >= 500 && isDatabaseDown(error)) return { status: 503, body: { message: '服务暂时不可用，请稍后再试', code: 'SERVICE_UNAVAILABLE' } }
+  if (status >= 500 && isDatabaseDown(error)) return { status: 503, body: UNAVAILABLE }
   if (status >= 500 && isDiskFull(error)) return { status: 507, body: { message: '存储空间不足，上传失败', code: 'INSUFFICIENT_STORAGE' } }
   if (status >= 500 && isStorageFault(error)) return { status: 500, body: { message: '文件保存失败，请稍后再试', code: 'STORAGE_ERROR' } }
   if (typeof data?.code === 'string') return { status, body: { message: error.message, code: data.code }, headers: data.headers }
-  if (status === 400) {
-    const message = zodMessage(data)
-    if (message) return { status, body: { message, code: 'VALIDATION_ERROR' } }
-    if (/JSON/i.test(error.message ?? '')) return { status, body: { message: '请求体不是有效的 JSON', code: 'INVALID_JSON' } }
-  }
   if (status < 500 && GENERIC[status]) return { status, body: GENERIC[status] }
   if (status < 500) return { status, body: { message: '请求无效', code: 'BAD_REQUEST' } }
-  if (status === 503) return { status, body: { message: '服务暂时不可用，请稍后再试', code: 'SERVICE_UNAVAILABLE' } }
+  if (status === 503) return { status, body: UNAVAILABLE }
   return { status: 500, body: { message: '服务器内部错误', code: 'INTERNAL_ERROR' } }
 }
 

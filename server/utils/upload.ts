@@ -58,7 +58,7 @@ export function cleanFilename(raw: string): string {
 /** Lower-case extension when it is one we accept, else undefined. */
 export function allowedExtension(filename: string): string | undefined {
   const dot = filename.lastIndexOf('.')
-  if (dot <= 0 && !/^\.[a-z]+$/i.test(filename)) return undefined
+  if (dot < 0) return undefined
   const ext = filename.slice(dot + 1).toLowerCase()
   return (ALLOWED_EXTENSIONS as readonly string[]).includes(ext) ? ext : undefined
 }
