@@ -1,9 +1,9 @@
 import { defineConfig } from 'drizzle-kit'
-import { databaseUrl } from './server/utils/config'
+import { databaseUrl } from './server/infra/config'
 
 export default defineConfig({
   dialect: 'mysql',
-  schema: './server/database/schema.ts',
-  out: './server/database/migrations',
+  schema: './server/infra/db/schema.ts',
+  out: './server/infra/db/migrations',
   dbCredentials: { url: databaseUrl() },
 })

@@ -5,7 +5,9 @@ export default defineNuxtConfig({
   compatibilityDate: '2026-11-01',
   srcDir: '.',
   devtools: { enabled: false },
-  modules: ['@pinia/nuxt', '@nuxtjs/i18n', 'nuxt-security'],
+  modules: ['@pinia/nuxt', '@nuxtjs/i18n', 'nuxt-security', '@nuxt/eslint'],
+  // Lint rules in code style: `npm run lint` (eslint.config.mjs builds on the config this generates).
+  eslint: { config: { stylistic: true } },
   css: ['~/assets/main.css'],
   app: {
     head: {
@@ -36,8 +38,8 @@ export default defineNuxtConfig({
   vite: { optimizeDeps: { include: ['zod'] } },
   // Security headers and a nonce-based CSP for every page. Its request-size limiter (Content-Length
   // only), rate limiter, XSS validator and CORS handler are off: uploads are limited while streaming
-  // (server/utils/upload.ts), login and registration are rate-limited per user and address
-  // (server/utils/rateLimit.ts), and the API is same-origin only.
+  // (server/features/images/receive.ts), login and registration are rate-limited per user and address
+  // (server/infra/rateLimit.ts), and the API is same-origin only.
   security: {
     nonce: true,
     removeLoggers: false,
@@ -76,7 +78,7 @@ export default defineNuxtConfig({
     // The password worker threads load bcryptjs' CommonJS build, which tracing alone would not copy.
     externals: { inline: ['drizzle-orm'], traceInclude: [fileURLToPath(new URL('./node_modules/bcryptjs/umd/index.js', import.meta.url))] },
     // Migration SQL is bundled into the server build so `.output` is self-contained.
-    serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/database/migrations', import.meta.url)) }],
+    serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/infra/db/migrations', import.meta.url)) }],
   },
   hooks: {
     // Our JSON error handler runs first for /api routes; Nuxt's own (HTML error page) handles the rest.

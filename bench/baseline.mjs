@@ -1,11 +1,11 @@
 // The ceilings the app is compared with: a minimal node:http server (its own process) doing the
-// same work by hand, with the same mysql2 pool settings as server/utils/db.ts.
+// same work by hand, with the same mysql2 pool settings as server/infra/db/index.ts.
 //
 //   GET /list?user=<id>&limit=50  the app's list query (ORDER BY created_at DESC, id DESC LIMIT 51)
 //                                 and the same JSON shape, Link and Cache-Control headers
 //   GET /list-auth?limit=50       the same, after the app's auth work: HS256 check with node:crypto
 //                                 and the indexed session+user lookup (informational ceiling)
-//   GET /me                       HS256 check + the session+user lookup of server/utils/sessions.ts
+//   GET /me                       HS256 check + the session+user lookup of server/features/auth/sessions.ts
 //   GET /file                     fs.createReadStream of BASELINE_FILE with Content-Type/Length
 //
 // env: PORT, DB_NAME (+ DB_HOST/PORT/USER/PASSWORD), JWT_SECRET_KEY, BASELINE_FILE, BASELINE_FILE_TYPE
@@ -36,7 +36,7 @@ const fileType = env.BASELINE_FILE_TYPE ?? 'application/octet-stream'
 
 const b64json = part => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
 
-/** HS256 verification by hand: signature, algorithm, exp/iat/sub/jti/sid claims (as server/utils/tokens.ts). */
+/** HS256 verification by hand: signature, algorithm, exp/iat/sub/jti/sid claims (as server/features/auth/tokens.ts). */
 function verify(header) {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '')
   if (!match) return undefined

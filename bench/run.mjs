@@ -250,7 +250,7 @@ function loginOptions(connections) {
 }
 
 async function readBcryptCost() {
-  const text = readFileSync(join(ROOT, 'server/utils/passwords.ts'), 'utf8')
+  const text = readFileSync(join(ROOT, 'server/features/auth/passwords.ts'), 'utf8')
   const match = /BCRYPT_COST\s*=\s*(\d+)/.exec(text)
   return match ? Number(match[1]) : undefined
 }

@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '#shared/types'
+import type { ApiErrorBody } from '#shared/contracts/errors'
 
 /**
  * An API or network failure in one plain (serializable) shape the UI can translate:

@@ -1,4 +1,4 @@
-import type { ImageDto } from '#shared/types'
+import type { ImageDto } from '#shared/contracts/images'
 
 export interface UploadHooks {
   /** Fraction of the request body sent, 0–1. */

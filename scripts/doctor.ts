@@ -7,8 +7,8 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import mysql from 'mysql2/promise'
-import { dbSettings } from '../server/utils/config.ts'
-import { compareRowsAndFiles, listKeysOnDisk, type StoredRow } from '../server/utils/consistency.ts'
+import { dbSettings } from '../server/infra/config.ts'
+import { compareRowsAndFiles, listKeysOnDisk, type StoredRow } from '../server/features/images/consistency.ts'
 
 const repair = process.argv.includes('--repair')
 const root = (await import('node:path')).resolve(process.env.UPLOAD_FOLDER || './uploads')

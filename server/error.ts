@@ -2,31 +2,24 @@ import { randomUUID } from 'node:crypto'
 import type { H3Error } from 'h3'
 import { setResponseHeaders, setResponseStatus, send } from 'h3'
 import { defineNitroErrorHandler } from 'nitropack/runtime'
+import { ERROR_CODES, type ApiErrorBody, type ErrorCode } from '../shared/contracts/errors'
+import { isDatabaseDown, isDiskFull, isStorageFault, type ApiErrorData } from './infra/http/errors'
 
-interface ApiErrorBody { message: string, code: string }
+/** Errors h3 raises itself (no route of ours threw them), by status. */
+const GENERIC: Partial<Record<number, ErrorCode>> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' }
 
-const GENERIC: Record<number, ApiErrorBody> = {
-  400: { message: '请求无效', code: 'BAD_REQUEST' },
-  404: { message: '接口不存在', code: 'NOT_FOUND' },
-  405: { message: '不支持的请求方法', code: 'METHOD_NOT_ALLOWED' },
-  413: { message: '文件过大', code: 'PAYLOAD_TOO_LARGE' },
-  415: { message: '不支持的请求格式', code: 'UNSUPPORTED_MEDIA_TYPE' },
-}
-
-const UNAVAILABLE: ApiErrorBody = { message: '服务暂时不可用，请稍后再试', code: 'SERVICE_UNAVAILABLE' }
+const fromTable = (code: ErrorCode) => ({ status: ERROR_CODES[code].status, body: { message: ERROR_CODES[code].message, code } })
 
 /** Maps any error to the status and `{message, code}` a client may see. Never leaks internals. */
-function toApiError(error: H3Error): { status: number, body: ApiErrorBody, headers?: Record<string, string> } {
+function toApiError(error: H3Error<ApiErrorData>): { status: number, body: ApiErrorBody, headers?: Record<string, string> } {
   const status = error.statusCode ?? 500
-  const data = error.data as any
-  if (status >= 500 && isDatabaseDown(error)) return { status: 503, body: UNAVAILABLE }
-  if (status >= 500 && isDiskFull(error)) return { status: 507, body: { message: '存储空间不足，上传失败', code: 'INSUFFICIENT_STORAGE' } }
-  if (status >= 500 && isStorageFault(error)) return { status: 500, body: { message: '文件保存失败，请稍后再试', code: 'STORAGE_ERROR' } }
-  if (typeof data?.code === 'string') return { status, body: { message: error.message, code: data.code }, headers: data.headers }
-  if (status < 500 && GENERIC[status]) return { status, body: GENERIC[status] }
-  if (status < 500) return { status, body: { message: '请求无效', code: 'BAD_REQUEST' } }
-  if (status === 503) return { status, body: UNAVAILABLE }
-  return { status: 500, body: { message: '服务器内部错误', code: 'INTERNAL_ERROR' } }
+  if (status >= 500 && isDatabaseDown(error)) return fromTable('SERVICE_UNAVAILABLE')
+  if (status >= 500 && isDiskFull(error)) return fromTable('INSUFFICIENT_STORAGE')
+  if (status >= 500 && isStorageFault(error)) return fromTable('STORAGE_ERROR')
+  const code = error.data?.code
+  if (code && code in ERROR_CODES) return { status, body: { message: error.message, code }, headers: error.data?.headers }
+  if (status < 500) return fromTable(GENERIC[status] ?? 'BAD_REQUEST')
+  return fromTable(status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR')
 }
 
 /**
@@ -35,7 +28,7 @@ function toApiError(error: H3Error): { status: number, body: ApiErrorBody, heade
  */
 export default defineNitroErrorHandler((error, event) => {
   if (!event.path.startsWith('/api/') && event.path !== '/api') return
-  const { status, body, headers } = toApiError(error)
+  const { status, body, headers } = toApiError(error as H3Error<ApiErrorData>)
   if (status >= 500) {
     const requestId = randomUUID()
     console.error(`[gallery] ${requestId} ${event.method} ${event.path} -> ${status}:`, error.cause ?? error)

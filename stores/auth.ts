@@ -1,4 +1,4 @@
-import type { MeDto } from '#shared/types'
+import type { MeDto } from '#shared/contracts/auth'
 
 /** Refresh this long before the token expires (or halfway through a shorter lifetime). */
 const REFRESH_MARGIN_MS = 2 * 60_000

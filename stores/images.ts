@@ -1,5 +1,5 @@
-import type { ImageDto } from '#shared/types'
-import { ALLOWED_EXTENSIONS } from '#shared/types'
+import type { ImageDto } from '#shared/contracts/images'
+import { ALLOWED_EXTENSIONS } from '#shared/contracts/images'
 
 export const PAGE_SIZE = 40
 export const MAX_PARALLEL_UPLOADS = 3

@@ -1,5 +1,5 @@
 // Micro-benchmark: CPU cost of verifying the app's HS256 token: jose with the raw key bytes (as
-// server/utils/tokens.ts), jose with a CryptoKey imported once, and node:crypto HMAC + timingSafeEqual.
+// server/features/auth/tokens.ts), jose with a CryptoKey imported once, and node:crypto HMAC + timingSafeEqual.
 //   node bench/micro/jwt-verify.mjs
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'

@@ -1,6 +1,6 @@
 // Micro-benchmark: the upload path's image work for one 12-megapixel phone-sized JPEG (4000×3000,
 // EXIF orientation 6) — metadata(), then rotate/resize to 480 px/WebP q78 effort 2 as
-// server/utils/upload.ts does — one image at a time; prints the median of 9 runs.
+// server/features/images/inspect.ts does — one image at a time; prints the median of 9 runs.
 //   node bench/micro/thumbnail-12mp.mjs
 import sharp from 'sharp'
 

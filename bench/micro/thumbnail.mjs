@@ -1,4 +1,4 @@
-// Micro-benchmark: the upload path's image work (server/utils/upload.ts inspectImage: metadata(),
+// Micro-benchmark: the upload path's image work (server/features/images/inspect.ts inspectImage: metadata(),
 // then rotate/resize 480/WebP q78) per ~1 MB 2400x1800 JPEG at concurrency 2, by WebP effort
 // (4 = sharp's default, what the server uses), and decoding + resizing alone.
 //   node bench/micro/thumbnail.mjs

@@ -1,4 +1,5 @@
-import type { MeDto } from '#shared/types'
+import type { MeDto } from '../../shared/contracts/auth'
+import { requireUser } from '../features/auth/guard'
 
 export default defineEventHandler(async (event): Promise<MeDto> => {
   const user = await requireUser(event)

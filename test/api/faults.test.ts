@@ -102,7 +102,7 @@ describe('crash leftovers', () => {
     writeFileSync(join(tinyDisk, String(row.user_id), 'deadbeef.png'), 'orphan')
     writeFileSync(join(tinyDisk, '.tmp', 'crashed.upload'), 'partial')
 
-    const env = { ...process.env, DB_NAME: inject('dbName'), UPLOAD_FOLDER: tinyDisk }
+    const env = { ...process.env, DB_NAME: inject('dbName'), UPLOAD_FOLDER: tinyDisk, NODE_OPTIONS: '' }
     const report = spawnSync(process.execPath, ['scripts/doctor.ts'], { env, encoding: 'utf8' })
     expect(report.status).toBe(1)
     expect(report.stdout).toContain(`row ${lost.id}: file missing: ${row.filepath}`)

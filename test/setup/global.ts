@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import mysql from 'mysql2/promise'
@@ -39,14 +39,18 @@ export default async function setup(project: TestProject) {
   project.provide('dbName', dbName)
   project.provide('scratch', scratch)
   project.provide('serverOutput', TEST_OUTPUT)
+  const faultLog = join(scratch, 'server-faults.log')
+  project.provide('faultLog', faultLog)
   return async () => {
     if (!onlyUnit) {
       const conn = await mysql.createConnection(dbSettings())
       await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``)
       await conn.end()
     }
+    const faults = await readFile(faultLog, 'utf8').catch(() => '')
     await rm(scratch, { recursive: true, force: true })
     await rm(BUILD_DIR, { recursive: true, force: true })
+    if (faults) throw new Error(`a test server reached an uncaught exception or unhandled rejection:\n${faults}`)
   }
 }
 
@@ -55,5 +59,6 @@ declare module 'vitest' {
     dbName: string
     scratch: string
     serverOutput: string
+    faultLog: string
   }
 }

@@ -14,7 +14,7 @@ const load = async (env: Record<string, string | undefined>) => {
     if (value === undefined) delete process.env[key]
     else process.env[key] = value
   }
-  return import('../../server/utils/config')
+  return import('../../server/infra/config')
 }
 
 describe('configuration', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { credentialsSchema, usernameKey } from '#shared/credentials'
+import { credentialsSchema, usernameKey } from '#shared/contracts/auth'
 
 const ok = (username: string, password = 'password123') => credentialsSchema.safeParse({ username, password }).success
 

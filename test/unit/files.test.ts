@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { contentDisposition, parseRange } from '../../server/utils/serve'
-import { allowedExtension, cleanFilename } from '../../server/utils/upload'
+import { contentDisposition, parseRange } from '../../server/features/images/serve'
+import { allowedExtension, cleanFilename } from '../../server/features/images/receive'
 
 describe('upload names', () => {
   it.each([

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs'
 import { describe, expect, it } from 'vitest'
-import { BCRYPT_COST, hashPassword, verifyPassword } from '../../server/utils/passwords'
+import { BCRYPT_COST, hashPassword, verifyPassword } from '../../server/features/auth/passwords'
 
 describe('passwords', () => {
   it('stores a named scheme with bcrypt cost ≥ 10 and verifies it', async () => {

@@ -2,11 +2,11 @@ import { SignJWT, UnsecuredJWT } from 'jose'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 
 const SECRET = 'unit-test-secret-unit-test-secret-0123456789'
-let tokens: typeof import('../../server/utils/tokens')
+let tokens: typeof import('../../server/features/auth/tokens')
 
 beforeAll(async () => {
   process.env.JWT_SECRET_KEY = SECRET
-  tokens = await import('../../server/utils/tokens')
+  tokens = await import('../../server/features/auth/tokens')
 })
 
 const key = (secret = SECRET) => new TextEncoder().encode(secret)

@@ -1,4 +1,8 @@
-export default defineEventHandler(async (event) => {
+import type { UploadResponse } from '../../../shared/contracts/images'
+import { requireUser } from '../../features/auth/guard'
+import { storeUpload } from '../../features/images/upload'
+
+export default defineEventHandler(async (event): Promise<UploadResponse> => {
   const user = await requireUser(event)
   const image = await storeUpload(event, user.id)
   setResponseStatus(event, 201)

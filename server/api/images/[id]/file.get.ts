@@ -1,6 +1,12 @@
+import { imageFileQuery, imageIdParams } from '../../../../shared/contracts/imageParams'
+import { requireUser } from '../../../features/auth/guard'
+import { findImage } from '../../../features/images/queries'
+import { sendImage } from '../../../features/images/serve'
+import { queryParams, routerParams } from '../../../infra/http/validate'
+
 export default defineEventHandler(async (event) => {
-  const id = imageIdParam(event)
-  const variant = imageVariantQuery(event)
   const user = await requireUser(event)
+  const { id } = routerParams(event, imageIdParams, 'INVALID_ID')
+  const { variant } = queryParams(event, imageFileQuery, 'INVALID_VARIANT')
   return sendImage(event, await findImage(user.id, id), variant)
 })

@@ -1,24 +1,17 @@
 import type { H3Event } from 'h3'
 import { getRequestIP } from 'h3'
+import { useStorage } from 'nitropack/runtime'
+import { useConfig } from './config'
+import { apiError } from './http/errors'
 
 interface Window { count: number, resetAt: number }
 
-const env = (name: string, fallback: number) => {
-  const value = Number(process.env[name])
-  return Number.isSafeInteger(value) && value > 0 ? value : fallback
-}
-
-/** Limits per window; overridable from the environment (tests and benchmarks raise or lower them). */
-export const rateLimits = () => ({
-  windowSeconds: env('RATE_LIMIT_WINDOW', 15 * 60),
-  loginPerUser: env('RATE_LIMIT_LOGIN_PER_USER', 10),
-  loginPerAddress: env('RATE_LIMIT_LOGIN_PER_IP', 50),
-  registerPerAddress: env('RATE_LIMIT_REGISTER_PER_IP', 20),
-})
+/** Limits per window (config: RATE_LIMIT_*). */
+export const rateLimits = () => useConfig().rateLimits
 
 /** The client address; X-Forwarded-For only when TRUST_PROXY says a proxy in front sets it. */
 export function clientAddress(event: H3Event): string {
-  return getRequestIP(event, { xForwardedFor: process.env.TRUST_PROXY === '1' }) ?? 'unknown'
+  return getRequestIP(event, { xForwardedFor: useConfig().trustProxyHops > 0 }) ?? 'unknown'
 }
 
 const storage = () => useStorage<Window>('ratelimit')
@@ -34,7 +27,7 @@ export async function assertNotLimited(checks: Array<[key: string, limit: number
     const window = await current(key)
     if (window && window.count >= limit) {
       const retryAfter = Math.max(1, Math.ceil((window.resetAt - Date.now()) / 1000))
-      throw apiError(429, 'RATE_LIMITED', '尝试次数过多，请稍后再试', { 'Retry-After': String(retryAfter) })
+      throw apiError('RATE_LIMITED', { headers: { 'Retry-After': String(retryAfter) } })
     }
   }
 }

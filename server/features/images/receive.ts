@@ -1,24 +1,22 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import busboy from 'busboy'
 import type { H3Event } from 'h3'
 import { getHeader } from 'h3'
-import sharp, { type Metadata } from 'sharp'
-import { ALLOWED_EXTENSIONS } from '#shared/types'
-import { useConfig } from './config'
-import { apiError } from './errors'
-import { removeTemp, tempPath } from './storage'
+import { ALLOWED_EXTENSIONS } from '../../../shared/contracts/images'
+import { removeTemp, tempPath } from '../../infra/blob/fs'
+import { useConfig } from '../../infra/config'
+import { apiError } from '../../infra/http/errors'
 
 export interface ReceivedUpload { tempFile: string, filename: string, ext: string, size: number, sha256: string }
 
 const MULTIPART_OVERHEAD = 64 * 1024
 
-export const noFile = () => apiError(400, 'NO_FILE', '请选择文件')
-export const unsupportedType = () => apiError(415, 'UNSUPPORTED_TYPE', '不允许的文件类型')
-const tooLarge = () => apiError(413, 'FILE_TOO_LARGE', '文件过大，单个文件不能超过 16MB', { Connection: 'close' })
+export const noFile = () => apiError('NO_FILE')
+export const unsupportedType = () => apiError('UNSUPPORTED_TYPE')
+const tooLarge = () => apiError('FILE_TOO_LARGE', { headers: { Connection: 'close' } })
 
 /**
  * Waits (bounded: `limit` more bytes, 15 s) until the client has finished sending a body we are
@@ -90,7 +88,7 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       })
     }
     catch {
-      rejectPromise(apiError(400, 'BAD_MULTIPART', '上传数据格式错误'))
+      rejectPromise(apiError('BAD_MULTIPART'))
       return
     }
     let settled = false
@@ -141,10 +139,10 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       })()
       writing.catch(fail)
     })
-    parser.on('filesLimit', () => fail(apiError(400, 'TOO_MANY_FILES', '一次只能上传一个文件')))
-    parser.on('partsLimit', () => fail(apiError(400, 'BAD_MULTIPART', '上传数据格式错误')))
-    parser.on('fieldsLimit', () => fail(apiError(400, 'BAD_MULTIPART', '上传数据格式错误')))
-    parser.on('error', () => fail(apiError(400, 'BAD_MULTIPART', '上传数据格式错误')))
+    parser.on('filesLimit', () => fail(apiError('TOO_MANY_FILES')))
+    parser.on('partsLimit', () => fail(apiError('BAD_MULTIPART')))
+    parser.on('fieldsLimit', () => fail(apiError('BAD_MULTIPART')))
+    parser.on('error', () => fail(apiError('BAD_MULTIPART')))
     parser.on('close', async () => {
       if (settled) return
       if (!writing) return fail(noFile())
@@ -152,7 +150,7 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
         const upload = await writing
         if (settled || upload.size === 0) await removeTemp(upload.tempFile)
         if (settled) return
-        if (upload.size === 0) return fail(apiError(400, 'EMPTY_FILE', '文件为空'))
+        if (upload.size === 0) return fail(apiError('EMPTY_FILE'))
         settled = true
         resolvePromise(upload)
       }
@@ -161,83 +159,8 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       }
     })
     // The client went away mid-upload: nothing may stay behind.
-    req.on('aborted', () => fail(apiError(400, 'UPLOAD_ABORTED', '上传已中断')))
-    req.on('error', () => fail(apiError(400, 'UPLOAD_ABORTED', '上传已中断')))
+    req.on('aborted', () => fail(apiError('UPLOAD_ABORTED')))
+    req.on('error', () => fail(apiError('UPLOAD_ABORTED')))
     req.pipe(parser)
-  })
-}
-
-const FORMATS: Record<string, { format: string, contentType: string }> = {
-  png: { format: 'png', contentType: 'image/png' },
-  jpg: { format: 'jpeg', contentType: 'image/jpeg' },
-  jpeg: { format: 'jpeg', contentType: 'image/jpeg' },
-  gif: { format: 'gif', contentType: 'image/gif' },
-}
-
-export const THUMB_SIZE = 480
-
-export interface InspectedImage { contentType: string, width: number, height: number, thumbFile: string }
-
-sharp.cache(false)
-
-// Decoding is CPU- and memory-heavy: at most two images are processed at once, the rest wait their turn.
-let active = 0
-const waiting: Array<() => void> = []
-async function withImageSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (active >= 2) await new Promise<void>(resolve => waiting.push(resolve))
-  active++
-  try { return await work() }
-  finally {
-    active--
-    waiting.shift()?.()
-  }
-}
-
-/**
- * Decodes the upload to check that it really is the image its extension says, refuses pixel bombs
- * before decoding them, and writes a WebP thumbnail (EXIF orientation applied, metadata stripped;
- * animated GIFs keep their first frame).
- */
-export function inspectImage(file: string, ext: string): Promise<InspectedImage> {
-  const expected = FORMATS[ext]!
-  const { maxImagePixels } = useConfig()
-  return withImageSlot(async () => {
-    const options = { limitInputPixels: maxImagePixels, failOn: 'error' as const }
-    let meta: Metadata
-    try { meta = await sharp(file, options).metadata() }
-    catch (error: any) {
-      if (/pixel limit/i.test(error?.message)) throw apiError(400, 'IMAGE_TOO_LARGE', '图片像素过多')
-      throw unsupportedType()
-    }
-    if (meta.format !== expected.format) throw unsupportedType()
-    if (!meta.width || !meta.height) throw apiError(400, 'INVALID_IMAGE', '图片已损坏或无法读取')
-    if (meta.width * (meta.pageHeight ?? meta.height) > maxImagePixels) throw apiError(400, 'IMAGE_TOO_LARGE', '图片像素过多')
-    let thumbnail: Buffer
-    try {
-      thumbnail = await sharp(file, options)
-        .rotate()
-        .resize({ width: THUMB_SIZE, height: THUMB_SIZE, fit: 'inside', withoutEnlargement: true })
-        // effort 2 (of 0–6): a third less CPU per upload than the default 4 for ~4 % larger thumbnails.
-        .webp({ quality: 78, effort: 2 })
-        .toBuffer()
-    }
-    catch {
-      throw apiError(400, 'INVALID_IMAGE', '图片已损坏或无法读取')
-    }
-    // Written by us rather than by libvips, so a full disk surfaces as ENOSPC (507), not as a bad image.
-    const thumbFile = await tempPath('.webp')
-    try { await writeFile(thumbFile, thumbnail, { flag: 'wx' }) }
-    catch (error) {
-      await removeTemp(thumbFile)
-      throw error
-    }
-    const rotated = (meta.orientation ?? 1) >= 5
-    const height = meta.pageHeight ?? meta.height
-    return {
-      contentType: expected.contentType,
-      width: rotated ? height : meta.width,
-      height: rotated ? meta.width : height,
-      thumbFile,
-    }
   })
 }

@@ -1,5 +1,10 @@
 import { eq } from 'drizzle-orm'
-import { usernameKey } from '#shared/credentials'
+import { usernameKey } from '../../../shared/contracts/auth'
+import { tables, useDb } from '../../infra/db'
+import { apiError, invalidCredentials } from '../../infra/http/errors'
+import { assertNotLimited, countAttempt, forgetAttempts, rateLimits } from '../../infra/rateLimit'
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords'
+import { openSession } from './sessions'
 
 /** Creates an account; 409 when the name (compared case-insensitively, NFC) is taken; 429 past the per-address limit. */
 export async function registerUser(username: string, password: string, address: string): Promise<void> {
@@ -11,7 +16,7 @@ export async function registerUser(username: string, password: string, address: 
     await useDb().insert(tables.users).values({ username, usernameKey: usernameKey(username), password: hash })
   }
   catch (error: any) {
-    if (error?.cause?.code === 'ER_DUP_ENTRY' || error?.code === 'ER_DUP_ENTRY') throw apiError(409, 'USERNAME_TAKEN', '用户名已存在')
+    if (error?.cause?.code === 'ER_DUP_ENTRY' || error?.code === 'ER_DUP_ENTRY') throw apiError('USERNAME_TAKEN')
     throw error
   }
 }

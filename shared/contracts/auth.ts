@@ -30,3 +30,15 @@ export const loginSchema = z.object({
 }, { error: '请提供用户名和密码' })
 
 export type Credentials = z.infer<typeof credentialsSchema>
+
+/** `GET /api/me` */
+export interface MeDto {
+  id: number
+  username: string
+  created_at: string
+  /** When the current token expires (ISO 8601), so the web app can refresh it in time. */
+  token_expires_at: string
+}
+
+/** `POST /api/login` and `POST /api/refresh` */
+export interface TokenResponse { token: string, message: string }

@@ -1,5 +1,9 @@
 import type { H3Event } from 'h3'
 import { deleteCookie, getCookie, getHeader, getRequestHost, setCookie } from 'h3'
+import { useConfig } from '../../infra/config'
+import { apiError, unauthorized } from '../../infra/http/errors'
+import { findSessionUser, rotateSession, SESSION_LIFETIME_MS, type SessionUser } from './sessions'
+import { verifyToken } from './tokens'
 
 export const AUTH_COOKIE = 'gallery_token'
 
@@ -20,13 +24,13 @@ function readToken(event: H3Event): { token?: string, viaCookie: boolean } {
  */
 function assertSameOrigin(event: H3Event): void {
   const site = getHeader(event, 'sec-fetch-site')
-  if (site && site !== 'same-origin' && site !== 'none') throw apiError(403, 'CSRF_REJECTED', '跨站请求被拒绝')
+  if (site && site !== 'same-origin' && site !== 'none') throw apiError('CSRF_REJECTED')
   const origin = getHeader(event, 'origin')
   if (origin) {
     let host: string | undefined
     try { host = new URL(origin).host }
     catch { /* "null" or garbage */ }
-    if (host !== getRequestHost(event, { xForwardedHost: false })) throw apiError(403, 'CSRF_REJECTED', '跨站请求被拒绝')
+    if (host !== getRequestHost(event, { xForwardedHost: false })) throw apiError('CSRF_REJECTED')
   }
 }
 

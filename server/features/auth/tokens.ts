@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { jwtVerify, SignJWT } from 'jose'
-import { useConfig } from './config'
+import { useConfig } from '../../infra/config'
 
 export interface TokenClaims { userId: number, sessionId: string, jti: string, exp: number }
 

@@ -1,4 +1,11 @@
 import { sql } from 'drizzle-orm'
+import { sweepTemp } from '../../infra/blob/fs'
+import { useConfig } from '../../infra/config'
+import { ensureDatabase, tables, useDb } from '../../infra/db'
+import { runMigrations } from '../../infra/db/migrate'
+import { serviceUnavailable } from '../../infra/http/errors'
+import { purgeExpiredSessions } from '../auth/sessions'
+import { compareRowsAndFiles, listKeysOnDisk, type ConsistencyReport } from '../images/consistency'
 
 let ready: Promise<void> | undefined
 let lastFailure = 0

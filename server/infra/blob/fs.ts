@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join, resolve, sep } from 'node:path'
-import { useConfig } from './config'
+import { useConfig } from '../config'
 
 /**
  * The only module that knows where image bytes live:

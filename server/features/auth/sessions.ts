@@ -1,4 +1,7 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm'
+import { tables, useDb } from '../../infra/db'
+import { unauthorized } from '../../infra/http/errors'
+import { randomId, signToken, type TokenClaims } from './tokens'
 
 /** A session lives at most this long, however often its token is refreshed. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000

@@ -2,11 +2,10 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { H3Event } from 'h3'
 import { getHeader, sendNoContent, sendStream, setResponseHeaders, setResponseStatus } from 'h3'
-import type { ImageRow } from '../database/schema'
-import { apiError, imageNotFound } from './errors'
-import { storagePath } from './storage'
-
-export type ImageVariant = 'original' | 'thumb'
+import type { ImageVariant } from '../../../shared/contracts/images'
+import { storagePath } from '../../infra/blob/fs'
+import type { ImageRow } from '../../infra/db/schema'
+import { apiError, imageNotFound } from '../../infra/http/errors'
 
 /** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
 export function contentDisposition(filename: string): string {
@@ -71,7 +70,7 @@ export async function sendImage(event: H3Event, image: ImageRow, variant: ImageV
   const range = thumb ? undefined : parseRange(getHeader(event, 'range'), stats.size)
   if (range === null) {
     setResponseHeaders(event, { 'Content-Range': `bytes */${stats.size}` })
-    throw apiError(416, 'RANGE_NOT_SATISFIABLE', '请求的范围无效')
+    throw apiError('RANGE_NOT_SATISFIABLE')
   }
   const { start, end } = range ?? { start: 0, end: stats.size - 1 }
   if (range) {

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+
+/**
+ * The only reader of the environment. Everything is read and checked once, at start; a wrong value
+ * stops start-up with one line per problem (ConfigError). Plain Node (no Nitro import), so the
+ * command-line tools (`npm run doctor`) read the same settings the server does.
+ */
+
+/** The seed's placeholder secrets: never acceptable in production. */
+export const PLACEHOLDER_SECRETS = ['your-jwt-secret-key', 'your-secret-key']
+
+export interface DbSettings { host: string, port: number, user: string, password: string, database: string }
+
+export interface RateLimitSettings {
+  windowSeconds: number
+  loginPerUser: number
+  loginPerAddress: number
+  /** Every login attempt, successful or not, per client address (generous: stops login floods). */
+  loginAttemptsPerAddress: number
+  registerPerAddress: number
+}
+
+export interface GalleryConfig {
+  production: boolean
+  db: DbSettings
+  /** Upper bound of any one database call, in milliseconds (a frozen database answers 503, not never). */
+  dbTimeoutMs: number
+  jwtSecret: string
+  jwtExpiration: number
+  /** Root of every encryption key (HKDF per use). */
+  secretKey: string
+  /** The address people use, as an origin (`https://photos.example.org`): links and the CSRF check. */
+  publicOrigin: string
+  uploadFolder: string
+  maxContentLength: number
+  maxImagePixels: number
+  redisUrl: string | undefined
+  redisPrefix: string
+  /** How many proxies in front of us append to X-Forwarded-For (0: ignore the header). */
+  trustProxyHops: number
+  rateLimits: RateLimitSettings
+  /** Live sessions per user; a login beyond it ends the oldest. */
+  maxSessionsPerUser: number
+  /** An upload body that sends nothing for this long is cut off (milliseconds). */
+  uploadIdleTimeoutMs: number
+  /** Files without a row are removed by the consistency sweep once older than this (milliseconds). */
+  orphanGraceMs: number
+  /** Development secrets and other local state. */
+  dataDir: string
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+  constructor(problems: string[]) {
+    super(problems.join('\n'))
+    this.problems = problems
+  }
+}
+
+const env = (name: string) => {
+  const value = process.env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+/** Reads variables, collecting every problem instead of stopping at the first. */
+class Reader {
+  readonly problems: string[] = []
+
+  int(name: string, fallback: number, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const raw = env(name)
+    if (raw === undefined) return fallback
+    const value = Number(raw)
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'} (got "${raw}")`)
+      return fallback
+    }
+    return value
+  }
+}
+
+/** Database settings from DATABASE_URL, or from the seed's DB_* variables with local-development defaults. */
+export function dbSettings(reader = new Reader()): DbSettings {
+  const url = env('DATABASE_URL')
+  if (url) {
+    let parsed: URL | undefined
+    try { parsed = new URL(url) }
+    catch { /* reported below */ }
+    if (parsed?.protocol === 'mysql:') {
+      return {
+        host: parsed.hostname,
+        port: Number(parsed.port || 3306),
+        user: decodeURIComponent(parsed.username),
+        password: decodeURIComponent(parsed.password),
+        database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'gallery',
+      }
+    }
+    reader.problems.push('DATABASE_URL must be a mysql:// URL')
+  }
+  return {
+    host: env('DB_HOST') ?? '127.0.0.1',
+    port: reader.int('DB_PORT', 3306, { max: 65535 }),
+    user: env('DB_USER') ?? 'root',
+    password: env('DB_PASSWORD') ?? '',
+    database: env('DB_NAME') ?? 'gallery',
+  }
+}
+
+/** mysql:// URL for drizzle-kit. */
+export function databaseUrl(): string {
+  const db = dbSettings()
+  const auth = db.password ? `${encodeURIComponent(db.user)}:${encodeURIComponent(db.password)}` : encodeURIComponent(db.user)
+  return `mysql://${auth}@${db.host}:${db.port}/${encodeURIComponent(db.database)}`
+}
+
+/** Why a secret is not acceptable for production, or undefined when it is. */
+export function secretProblem(secret: string | undefined, name = 'JWT_SECRET_KEY'): string | undefined {
+  if (!secret) return `${name} is not set`
+  if (PLACEHOLDER_SECRETS.includes(secret)) return `${name} is the placeholder "${secret}"`
+  if (Buffer.byteLength(secret) < 32) return `${name} is shorter than 32 bytes`
+  return undefined
+}
+
+/** In development a random secret is generated once and kept in a git-ignored file so restarts keep sessions. */
+function developmentSecret(dataDir: string, fileName: string): string {
+  const file = resolve(dataDir, fileName)
+  try {
+    const existing = readFileSync(file, 'utf8').trim()
+    if (existing.length >= 32) return existing
+  }
+  catch { /* first start: create it below */ }
+  const secret = randomBytes(48).toString('base64url')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, secret + '\n', { mode: 0o600 })
+  return secret
+}
+
+/** A secret from the environment; in development a missing or placeholder one is generated into the data folder. */
+function secret(reader: Reader, name: string, production: boolean, dataDir: string, fileName: string): string {
+  const value = env(name)
+  const problem = secretProblem(value, name)
+  if (!problem) return value!
+  if (production) {
+    reader.problems.push(`${problem}; set a random value of at least 32 bytes (e.g. \`openssl rand -base64 48\`)`)
+    return ''
+  }
+  // Development: a short but deliberate value is the developer's choice; a missing or placeholder one is replaced.
+  return value && !PLACEHOLDER_SECRETS.includes(value) ? value : developmentSecret(dataDir, fileName)
+}
+
+/** PUBLIC_URL as an origin; required in production, the dev server's address otherwise. */
+function publicOrigin(reader: Reader, production: boolean): string {
+  const raw = env('PUBLIC_URL')
+  if (!raw) {
+    if (production) reader.problems.push('PUBLIC_URL is not set; set the address people use, e.g. https://photos.example.org')
+    return `http://localhost:${env('PORT') ?? 3000}`
+  }
+  try {
+    const url = new URL(raw)
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin
+  }
+  catch { /* reported below */ }
+  reader.problems.push(`PUBLIC_URL must be an http:// or https:// address (got "${raw}")`)
+  return ''
+}
+
+function trustProxyHops(reader: Reader): number {
+  const raw = env('TRUST_PROXY')
+  if (raw === 'true') return 1
+  if (raw === 'false') return 0
+  return reader.int('TRUST_PROXY', 0, { min: 0, max: 10 })
+}
+
+let cached: GalleryConfig | undefined
+
+/** The configuration, read once from the environment at run time. Throws ConfigError listing every problem. */
+export function useConfig(): GalleryConfig {
+  if (cached) return cached
+  const reader = new Reader()
+  const production = process.env.NODE_ENV === 'production'
+  const dataDir = resolve(env('GALLERY_DATA_DIR') ?? '.data')
+  const config: GalleryConfig = {
+    production,
+    db: dbSettings(reader),
+    dbTimeoutMs: reader.int('DB_TIMEOUT_MS', 8000, { min: 100, max: 600_000 }),
+    jwtSecret: secret(reader, 'JWT_SECRET_KEY', production, dataDir, 'jwt-secret'),
+    jwtExpiration: reader.int('JWT_EXPIRATION_DELTA', 3600),
+    secretKey: secret(reader, 'SECRET_KEY', production, dataDir, 'secret-key'),
+    publicOrigin: publicOrigin(reader, production),
+    uploadFolder: resolve(env('UPLOAD_FOLDER') ?? './uploads'),
+    maxContentLength: reader.int('MAX_CONTENT_LENGTH', 16 * 1024 * 1024),
+    maxImagePixels: reader.int('MAX_IMAGE_PIXELS', 100_000_000),
+    redisUrl: env('REDIS_URL'),
+    redisPrefix: env('REDIS_PREFIX') ?? 'gallery',
+    trustProxyHops: trustProxyHops(reader),
+    rateLimits: {
+      windowSeconds: reader.int('RATE_LIMIT_WINDOW', 15 * 60),
+      loginPerUser: reader.int('RATE_LIMIT_LOGIN_PER_USER', 10),
+      loginPerAddress: reader.int('RATE_LIMIT_LOGIN_PER_IP', 50),
+      loginAttemptsPerAddress: reader.int('RATE_LIMIT_LOGIN_ATTEMPTS_PER_IP', 300),
+      registerPerAddress: reader.int('RATE_LIMIT_REGISTER_PER_IP', 20),
+    },
+    maxSessionsPerUser: reader.int('MAX_SESSIONS_PER_USER', 50),
+    uploadIdleTimeoutMs: reader.int('UPLOAD_IDLE_TIMEOUT', 30) * 1000,
+    orphanGraceMs: reader.int('ORPHAN_GRACE_SECONDS', 3600, { min: 0 }) * 1000,
+    dataDir,
+  }
+  if (reader.problems.length) throw new ConfigError(reader.problems)
+  cached = config
+  return cached
+}

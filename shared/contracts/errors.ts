@@ -1,0 +1,51 @@
+/**
+ * Every error the API can answer, in one table: the HTTP status and the seed's (Chinese) message
+ * the JSON body carries. The web app translates `errors.<code>` (i18n/locales); the OpenAPI document
+ * lists these codes. A route never invents a code that is not here.
+ */
+export const ERROR_CODES = {
+  // 400
+  BAD_REQUEST: { status: 400, message: '请求无效' },
+  VALIDATION_ERROR: { status: 400, message: '请求无效' },
+  INVALID_JSON: { status: 400, message: '请求体不是有效的 JSON' },
+  INVALID_ID: { status: 400, message: '图片ID无效' },
+  INVALID_QUERY: { status: 400, message: 'limit 须为 1–100 的整数，before 须为图片ID' },
+  INVALID_CURSOR: { status: 400, message: '分页参数无效' },
+  INVALID_VARIANT: { status: 400, message: 'variant 只能是 original 或 thumb' },
+  NO_FILE: { status: 400, message: '请选择文件' },
+  EMPTY_FILE: { status: 400, message: '文件为空' },
+  INVALID_IMAGE: { status: 400, message: '图片已损坏或无法读取' },
+  IMAGE_TOO_LARGE: { status: 400, message: '图片像素过多' },
+  TOO_MANY_FILES: { status: 400, message: '一次只能上传一个文件' },
+  BAD_MULTIPART: { status: 400, message: '上传数据格式错误' },
+  UPLOAD_ABORTED: { status: 400, message: '上传已中断' },
+  // 401 / 403 / 404 / 405 / 408 / 409
+  INVALID_CREDENTIALS: { status: 401, message: '用户名或密码错误' },
+  UNAUTHORIZED: { status: 401, message: '未登录或登录已过期' },
+  CSRF_REJECTED: { status: 403, message: '跨站请求被拒绝' },
+  NOT_FOUND: { status: 404, message: '接口不存在' },
+  IMAGE_NOT_FOUND: { status: 404, message: '图片不存在' },
+  METHOD_NOT_ALLOWED: { status: 405, message: '不支持的请求方法' },
+  UPLOAD_TIMEOUT: { status: 408, message: '上传超时：长时间未收到数据' },
+  USERNAME_TAKEN: { status: 409, message: '用户名已存在' },
+  // 413 / 415 / 416 / 429
+  FILE_TOO_LARGE: { status: 413, message: '文件过大，单个文件不能超过 16MB' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: '请求体过大' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: '请求必须是 JSON 格式' },
+  UNSUPPORTED_TYPE: { status: 415, message: '不允许的文件类型' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: '请求的范围无效' },
+  RATE_LIMITED: { status: 429, message: '尝试次数过多，请稍后再试' },
+  // 5xx
+  INTERNAL_ERROR: { status: 500, message: '服务器内部错误' },
+  STORAGE_ERROR: { status: 500, message: '文件保存失败，请稍后再试' },
+  SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
+  INSUFFICIENT_STORAGE: { status: 507, message: '存储空间不足，上传失败' },
+} as const satisfies Record<string, { status: number, message: string }>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/** The body of every API error. */
+export interface ApiErrorBody {
+  message: string
+  code: ErrorCode | (string & {})
+}
