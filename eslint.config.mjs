@@ -9,6 +9,8 @@ export default withNuxt(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-console': 'off',
+      // `try { x = await f() }` on one line is the house style for one-statement blocks.
+      '@stylistic/max-statements-per-line': ['error', { max: 2 }],
     },
   },
 )

@@ -2,13 +2,8 @@ import { fileURLToPath } from 'node:url'
 
 // Root-level layout (pages/, server/, stores/ …) as the design card asks: no app/ folder.
 export default defineNuxtConfig({
-  compatibilityDate: '2026-11-01',
-  srcDir: '.',
-  devtools: { enabled: false },
   modules: ['@pinia/nuxt', '@nuxtjs/i18n', 'nuxt-security', '@nuxt/eslint'],
-  // Lint rules in code style: `npm run lint` (eslint.config.mjs builds on the config this generates).
-  eslint: { config: { stylistic: true } },
-  css: ['~/assets/main.css'],
+  devtools: { enabled: false },
   app: {
     head: {
       // <html lang>, the title and the description follow the chosen language (app.vue).
@@ -22,6 +17,33 @@ export default defineNuxtConfig({
       link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }],
     },
   },
+  css: ['~/assets/main.css'],
+  srcDir: '.',
+  compatibilityDate: '2026-11-01',
+  nitro: {
+    // Scripts and styles are served pre-compressed (gzip and brotli, made at build time).
+    compressPublicAssets: { gzip: true, brotli: true },
+    // drizzle-orm's package.json is 175 KB, and Node 24 re-reads it for each of the ~100 modules it
+    // loads from the package: ~200 MB of heap at start-up. Bundled into the server it costs nothing.
+    // The password worker threads load bcryptjs' CommonJS build, which tracing alone would not copy.
+    externals: { inline: ['drizzle-orm'], traceInclude: [fileURLToPath(new URL('./node_modules/bcryptjs/umd/index.js', import.meta.url))] },
+    // Migration SQL is bundled into the server build so `.output` is self-contained.
+    serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/infra/db/migrations', import.meta.url)) }],
+  },
+  // Pre-bundled in development so the first visit of /register does not reload the page.
+  vite: { optimizeDeps: { include: ['zod'] } },
+  typescript: { strict: true },
+  hooks: {
+    // Our JSON error handler runs first for /api routes; Nuxt's own (HTML error page) handles the rest.
+    'nitro:config'(config) {
+      const ours = fileURLToPath(new URL('./server/error.ts', import.meta.url))
+      config.errorHandler = [ours, ...[config.errorHandler ?? []].flat()]
+      // Must run before the modules' plugins: see server/fastpath/runtimeConfig.ts.
+      config.plugins = [fileURLToPath(new URL('./server/fastpath/runtimeConfig.ts', import.meta.url)), ...(config.plugins ?? [])]
+    },
+  },
+  // Lint rules in code style: `npm run lint` (eslint.config.mjs builds on the config this generates).
+  eslint: { config: { stylistic: true } },
   i18n: {
     defaultLocale: 'zh',
     strategy: 'no_prefix',
@@ -33,9 +55,6 @@ export default defineNuxtConfig({
     // Only the composition API (`useI18n`, `$t`): no global <i18n-t>/<i18n-d>/<i18n-n> components or v-t.
     bundle: { fullInstall: false },
   },
-  typescript: { strict: true },
-  // Pre-bundled in development so the first visit of /register does not reload the page.
-  vite: { optimizeDeps: { include: ['zod'] } },
   // Security headers and a nonce-based CSP for every page. Its request-size limiter (Content-Length
   // only), rate limiter, XSS validator and CORS handler are off: uploads are limited while streaming
   // (server/features/images/receive.ts), login and registration are rate-limited per user and address
@@ -68,25 +87,6 @@ export default defineNuxtConfig({
         'style-src': ['\'self\'', '\'unsafe-inline\''],
         'upgrade-insecure-requests': false,
       },
-    },
-  },
-  nitro: {
-    // Scripts and styles are served pre-compressed (gzip and brotli, made at build time).
-    compressPublicAssets: { gzip: true, brotli: true },
-    // drizzle-orm's package.json is 175 KB, and Node 24 re-reads it for each of the ~100 modules it
-    // loads from the package: ~200 MB of heap at start-up. Bundled into the server it costs nothing.
-    // The password worker threads load bcryptjs' CommonJS build, which tracing alone would not copy.
-    externals: { inline: ['drizzle-orm'], traceInclude: [fileURLToPath(new URL('./node_modules/bcryptjs/umd/index.js', import.meta.url))] },
-    // Migration SQL is bundled into the server build so `.output` is self-contained.
-    serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/infra/db/migrations', import.meta.url)) }],
-  },
-  hooks: {
-    // Our JSON error handler runs first for /api routes; Nuxt's own (HTML error page) handles the rest.
-    'nitro:config'(config) {
-      const ours = fileURLToPath(new URL('./server/error.ts', import.meta.url))
-      config.errorHandler = [ours, ...[config.errorHandler ?? []].flat()]
-      // Must run before the modules' plugins: see server/fastpath/runtimeConfig.ts.
-      config.plugins = [fileURLToPath(new URL('./server/fastpath/runtimeConfig.ts', import.meta.url)), ...(config.plugins ?? [])]
     },
   },
 })

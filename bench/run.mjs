@@ -80,8 +80,8 @@ async function build() {
   const started = Date.now()
   const child = spawn(process.execPath, [join(ROOT, 'bench/build.mjs'), ROOT], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  child.stdout.on('data', d => { output += d })
-  child.stderr.on('data', d => { output += d })
+  child.stdout.on('data', (d) => { output += d })
+  child.stderr.on('data', (d) => { output += d })
   const kill = () => child.kill('SIGKILL')
   process.once('exit', kill)
   const code = await new Promise(r => child.on('exit', r))

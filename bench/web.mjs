@@ -36,7 +36,7 @@ const INIT = () => {
   catch { /* not supported */ }
 }
 
-const median = values => {
+const median = (values) => {
   const sorted = values.filter(v => v !== null && v !== undefined).sort((a, b) => a - b)
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null
 }
@@ -79,7 +79,7 @@ async function oneLoad(browser, base, token, timeoutMs) {
       if (seen.has(asset.url) || asset.url.startsWith('data:')) continue
       seen.add(asset.url)
       const kind = asset.type === 'Stylesheet' || /css/.test(asset.mime ?? '') ? 'css' : 'js'
-      const res = await fetch(asset.url, { headers: { cookie: `gallery_token=${token}`, 'accept-encoding': 'identity' } })
+      const res = await fetch(asset.url, { headers: { 'cookie': `gallery_token=${token}`, 'accept-encoding': 'identity' } })
       const body = Buffer.from(await res.arrayBuffer())
       totals[kind].count++
       totals[kind].raw += body.length

@@ -3,6 +3,7 @@
 //   node bench/micro/jwt-verify.mjs
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
+
 const secret = new TextEncoder().encode('x'.repeat(48))
 const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
 const token = await new SignJWT({ user_id: 1, sid: 'abc' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setJti('j').setIssuedAt().setExpirationTime('1h').sign(secret)

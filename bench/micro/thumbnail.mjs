@@ -5,6 +5,7 @@
 import sharp from 'sharp'
 import { rmSync, writeFileSync } from 'node:fs'
 import { megabyteJpeg } from '../images.mjs'
+
 sharp.cache(false)
 writeFileSync('/tmp/eb.jpg', await megabyteJpeg())
 const options = { limitInputPixels: 100_000_000, failOn: 'error' }

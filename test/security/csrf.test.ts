@@ -47,12 +47,12 @@ const WRITES: Array<[name: string, prepare: () => Promise<Send>]> = [
 const prepareUpload = WRITES[3]![1]
 
 const CROSS_SITE: Array<[string, () => Record<string, string>]> = [
-  ['Origin: https://evil.example', () => ({ 'origin': 'https://evil.example' })],
+  ['Origin: https://evil.example', () => ({ origin: 'https://evil.example' })],
   ['Sec-Fetch-Site: cross-site', () => ({ 'sec-fetch-site': 'cross-site' })],
   ['Sec-Fetch-Site: same-site (a sibling subdomain)', () => ({ 'sec-fetch-site': 'same-site' })],
-  ['Origin: null (sandboxed frame, data: URL)', () => ({ 'origin': 'null' })],
-  ['an Origin on the same host but another port', () => ({ 'origin': otherPortOrigin })],
-  ['an Origin that only starts with ours', () => ({ 'origin': `${ownOrigin}.evil.example` })],
+  ['Origin: null (sandboxed frame, data: URL)', () => ({ origin: 'null' })],
+  ['an Origin on the same host but another port', () => ({ origin: otherPortOrigin })],
+  ['an Origin that only starts with ours', () => ({ origin: `${ownOrigin}.evil.example` })],
   ['Origin evil with X-Forwarded-Host set to match it', () => ({ 'origin': 'https://evil.example', 'x-forwarded-host': 'evil.example' })],
   ['our own Origin but Sec-Fetch-Site: cross-site', () => ({ 'origin': ownOrigin, 'sec-fetch-site': 'cross-site' })],
 ]
@@ -109,7 +109,7 @@ describe('a Bearer-authenticated request', () => {
 
   it('uploads and refreshes with Origin: https://evil.example', async () => {
     const { token } = await signUp()
-    const evil = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }
+    const evil = { 'origin': 'https://evil.example', 'sec-fetch-site': 'cross-site' }
     expect((await (await prepareUpload())({ ...bearer(token), ...evil })).status).toBe(201)
     expect((await fetch('/api/refresh', { method: 'POST', headers: { ...bearer(token), ...evil } })).status).toBe(200)
   })

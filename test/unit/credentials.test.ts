@@ -14,7 +14,7 @@ describe('username rules', () => {
     ['has space', false],
     ['semi;colon', false],
     ['null\0byte', false],
-    ["' OR 1=1 --", false],
+    ['\' OR 1=1 --', false],
     ['', false],
     ['\u0301\u0308\u0301', false],
     ['\u0301abc', false],
