@@ -1,6 +1,6 @@
 import { imageFileQuery, imageIdParams } from '../../../../shared/contracts/imageParams'
+import { ownedImage } from '../../../features/auth/authorize'
 import { requireUser } from '../../../features/auth/guard'
-import { findImage } from '../../../features/images/queries'
 import { sendImage } from '../../../features/images/serve'
 import { queryParams, routerParams } from '../../../infra/http/validate'
 
@@ -8,5 +8,5 @@ export default defineEventHandler(async (event) => {
   const user = await requireUser(event)
   const { id } = routerParams(event, imageIdParams, 'INVALID_ID')
   const { variant } = queryParams(event, imageFileQuery, 'INVALID_VARIANT')
-  return sendImage(event, await findImage(user.id, id), variant)
+  return sendImage(event, await ownedImage(user, id), variant)
 })

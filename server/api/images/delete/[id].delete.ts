@@ -1,5 +1,6 @@
 import { imageIdParams } from '../../../../shared/contracts/imageParams'
 import type { MessageResponse } from '../../../../shared/contracts/images'
+import { ownedImage } from '../../../features/auth/authorize'
 import { requireUser } from '../../../features/auth/guard'
 import { deleteImage } from '../../../features/images/delete'
 import { routerParams } from '../../../infra/http/validate'
@@ -7,6 +8,6 @@ import { routerParams } from '../../../infra/http/validate'
 export default defineEventHandler(async (event): Promise<MessageResponse> => {
   const user = await requireUser(event)
   const { id } = routerParams(event, imageIdParams, 'INVALID_ID')
-  await deleteImage(user.id, id)
+  await deleteImage(await ownedImage(user, id))
   return { message: '图片删除成功' }
 })
