@@ -7,8 +7,8 @@ const VALID = { JWT_SECRET_KEY: TEST_SECRET, SECRET_KEY: TEST_SECRET_KEY, PUBLIC
 
 /** Starts the production build with the given settings (undefined removes one); returns how it ended. */
 function startWith(settings: Record<string, string | undefined>) {
-  const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', PORT: '0', DB_NAME: inject('dbName'), ...VALID, ...settings }
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key]
+  const merged: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', PORT: '0', DB_NAME: inject('dbName'), ...VALID, ...settings }
+  const env = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined))
   return spawnSync(process.execPath, [join(inject('serverOutput'), 'server/index.mjs')], { env, encoding: 'utf8', timeout: 15_000 })
 }
 

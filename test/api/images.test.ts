@@ -6,6 +6,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
+import type { ImageDto } from '../../shared/contracts/images'
 
 const { uploadFolder } = await startServer()
 
@@ -105,15 +106,15 @@ describe('list', () => {
     const first = await fetch('/api/images?limit=2', { headers: bearer(token) })
     expect(first.status).toBe(200)
     const page1 = await first.json()
-    expect(page1.map((i: any) => i.id)).toEqual([ids[4], ids[3]])
+    expect(page1.map((i: ImageDto) => i.id)).toEqual([ids[4], ids[3]])
     expect(page1[0]).toMatchObject({ filename: 'p4.png', content_type: 'image/png' })
     expect(Object.keys(page1[0]).sort()).toEqual(['content_type', 'created_at', 'filename', 'filepath', 'height', 'id', 'size', 'thumbnail_url', 'url', 'width'])
     const link = first.headers.get('link')
     expect(link).toBe(`</api/images?limit=2&before=${ids[3]}>; rel="next"`)
     const page2 = await (await fetch(`/api/images?limit=2&before=${ids[3]}`, { headers: bearer(token) })).json()
-    expect(page2.map((i: any) => i.id)).toEqual([ids[2], ids[1]])
+    expect(page2.map((i: ImageDto) => i.id)).toEqual([ids[2], ids[1]])
     const last = await fetch(`/api/images?limit=2&before=${ids[1]}`, { headers: bearer(token) })
-    expect((await last.json()).map((i: any) => i.id)).toEqual([ids[0]])
+    expect((await last.json()).map((i: ImageDto) => i.id)).toEqual([ids[0]])
     expect(last.headers.get('link')).toBeNull()
   })
 

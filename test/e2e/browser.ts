@@ -77,8 +77,10 @@ export async function runAxe(page: Page, label: string): Promise<AxeSummary> {
   // Evaluated rather than added as a <script> tag: the app's CSP (rightly) refuses inline scripts.
   if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(AXE_SOURCE)
   const violations = await page.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] })
-    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }))
+    interface AxeViolation { id: string, impact: string, nodes: Array<{ target: string[] }> }
+    const { axe } = window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }
+    const result = await axe.run(document, { resultTypes: ['violations'] })
+    return result.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))
   }) as Array<{ id: string, impact: keyof AxeSummary['counts'], nodes: number, targets: string[] }>
   const counts = { minor: 0, moderate: 0, serious: 0, critical: 0 }
   for (const v of violations) counts[v.impact] += v.nodes

@@ -53,16 +53,17 @@ beforeAll(async () => {
     w.uploadsInFlight = 0
     w.maxUploadsInFlight = 0
     const { open, send } = XMLHttpRequest.prototype
-    XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: any[]) {
+    type CountedRequest = XMLHttpRequest & { countedUpload?: boolean }
+    XMLHttpRequest.prototype.open = function (this: CountedRequest, ...args: Parameters<typeof open>) {
       if (String(args[1]).endsWith('/api/images/upload')) {
-        (this as any).countedUpload = true
+        this.countedUpload = true
         const end = () => { w.uploadsInFlight-- }
         for (const type of ['load', 'error', 'abort']) this.addEventListener(type, end)
       }
-      return (open as any).apply(this, args)
+      return open.apply(this, args)
     } as typeof open
-    XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body?: any) {
-      if ((this as any).countedUpload) w.maxUploadsInFlight = Math.max(w.maxUploadsInFlight, ++w.uploadsInFlight)
+    XMLHttpRequest.prototype.send = function (this: CountedRequest, body?: Parameters<typeof send>[0]) {
+      if (this.countedUpload) w.maxUploadsInFlight = Math.max(w.maxUploadsInFlight, ++w.uploadsInFlight)
       return send.call(this, body)
     }
   })

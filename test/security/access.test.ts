@@ -62,7 +62,7 @@ describe('another user\'s image', () => {
 
   it('is never listed for anyone else, however the list is paged', async () => {
     for (const query of ['', '?limit=100', '?limit=1']) {
-      const ids = (await (await fetch(`/api/images${query}`, { headers: bearer(intruder.token) })).json()).map((i: any) => i.id)
+      const ids = (await (await fetch(`/api/images${query}`, { headers: bearer(intruder.token) })).json()).map((i: { id: number }) => i.id)
       expect(ids).not.toContain(owner.image.id)
     }
   })

@@ -11,7 +11,7 @@ afterEach(() => {
 
 const load = async (env: Record<string, string | undefined>) => {
   for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[key]
+    if (value === undefined) Reflect.deleteProperty(process.env, key)
     else process.env[key] = value
   }
   return import('../../server/infra/config')

@@ -12,7 +12,9 @@ const SCHEME = 'sha256-bcrypt$'
 /** base64(SHA-256(password)): 44 ASCII bytes, well under bcrypt's 72-byte limit, never contains NUL. */
 const prehash = (password: string) => createHash('sha256').update(password, 'utf8').digest('base64')
 
-type Job = { op: 'hash', data: string, cost: number } | { op: 'compare', data: string, hash: string }
+type HashJob = { op: 'hash', data: string, cost: number }
+type CompareJob = { op: 'compare', data: string, hash: string }
+type Job = HashJob | CompareJob
 
 // bcryptjs is pure JavaScript: on the event loop it runs in 100 ms slices that every other request
 // waits behind (list p99 > 1 s during a login flood in the benchmark). It runs in worker threads
@@ -35,7 +37,7 @@ const WORKER_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 
 interface PoolWorker { worker: Worker, busy: number }
 let pool: PoolWorker[] | undefined
 let nextId = 0
-const pending = new Map<number, { resolve: (value: any) => void, reject: (error: Error) => void }>()
+const pending = new Map<number, { resolve: (value: string | boolean) => void, reject: (error: Error) => void }>()
 
 function startPool(): PoolWorker[] | undefined {
   try {
@@ -61,19 +63,22 @@ function startPool(): PoolWorker[] | undefined {
       return entry
     })
   }
-  catch (error: any) {
-    console.error('[gallery] password workers unavailable; hashing on the main thread:', error?.message)
+  catch (error) {
+    console.error('[gallery] password workers unavailable; hashing on the main thread:', error instanceof Error ? error.message : error)
     return []
   }
 }
 
-function run(job: Job): Promise<any> {
+/** A hash (string) or a comparison (boolean), in a worker when the pool is up, else on the main thread. */
+function run(job: HashJob): Promise<string>
+function run(job: CompareJob): Promise<boolean>
+function run(job: Job): Promise<string | boolean> {
   pool ??= startPool()
   if (!pool?.length) return job.op === 'hash' ? bcrypt.hash(job.data, job.cost) : bcrypt.compare(job.data, job.hash)
   const entry = pool.reduce((a, b) => (b.busy < a.busy ? b : a))
   const id = nextId++
   entry.busy++
-  return new Promise((resolve, reject) => {
+  return new Promise<string | boolean>((resolve, reject) => {
     pending.set(id, { resolve, reject })
     entry.worker.postMessage({ id, job })
   })
