@@ -1,0 +1,228 @@
+import { readdir } from 'node:fs/promises'
+import { join, relative, resolve, sep } from 'node:path'
+import { fetch } from '@nuxt/test-utils/e2e'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { bearer, makeImage, PASSWORD, postJson, signUp, uniqueName, upload } from '../setup/api'
+import { startServer } from '../setup/server'
+import { expectApiError, listFiles, query, userId } from '../security/support'
+
+// Every route under server/api, walked with each kind of caller (CONVENTIONS "Authorization in one
+// place"): anonymous, the owner of the resource, and another signed-in user. The table is checked
+// against the route files on disk, so a new route without a row here fails this file.
+
+const { uploadFolder } = await startServer()
+
+const API_DIR = resolve(import.meta.dirname, '../../server/api')
+
+/** Every route file under server/api, relative to it, with `/` separators. */
+async function routeFiles(): Promise<string[]> {
+  const entries = await readdir(API_DIR, { withFileTypes: true, recursive: true })
+  return entries.filter(e => e.isFile() && e.name.endsWith('.ts'))
+    .map(e => relative(API_DIR, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort()
+}
+
+/** What a caller brings to a request: its auth header (none when anonymous) and the image id it names. */
+interface Caller { headers: Record<string, string>, imageId: number }
+
+interface ApiRequest { method: string, path: string, headers?: Record<string, string>, body?: BodyInit }
+
+interface RouteRow {
+  /** Public routes answer everyone alike; protected ones answer 401 UNAUTHORIZED without a session. */
+  access: 'public' | 'protected'
+  request: (caller: Caller) => ApiRequest | Promise<ApiRequest>
+  /** The status the owner gets (for a public route: every caller). */
+  status: number
+  /** The error code that status carries, when it is an error (the catch-all's 404). */
+  code?: string
+  /**
+   * How another signed-in user fares. `not-found`: the route names the owner's resource, and gets
+   * 404 IMAGE_NOT_FOUND as for a missing one (never 403). `own`: the route acts on the caller's own
+   * data only, so it succeeds without showing or touching anything of the owner's.
+   */
+  other?: 'not-found' | 'own'
+  /** A request the route refuses with 400 (shown to the owner): an anonymous caller must get 401 for it instead. */
+  invalid?: (caller: Caller) => ApiRequest | Promise<ApiRequest>
+}
+
+const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+async function imageForm(bytes?: Buffer): Promise<FormData> {
+  const form = new FormData()
+  if (bytes) form.append('file', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'walk.png')
+  else form.append('note', 'no file here')
+  return form
+}
+
+/** The routes, keyed by file under server/api. */
+const ROUTES: Record<string, RouteRow> = {
+  '[...path].ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/no-such-route' }), status: 404, code: 'NOT_FOUND' },
+  'health.get.ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/health' }), status: 200 },
+  'register.post.ts': {
+    access: 'public',
+    request: () => ({ method: 'POST', path: '/api/register', ...json({ username: uniqueName('walk'), password: PASSWORD }) }),
+    status: 201,
+  },
+  'login.post.ts': { access: 'public', request: () => ({ method: 'POST', path: '/api/login', ...json({ username: walkUser, password: PASSWORD }) }), status: 200 },
+  'me.get.ts': { access: 'protected', request: () => ({ method: 'GET', path: '/api/me' }), status: 200, other: 'own' },
+  'logout.post.ts': { access: 'protected', request: () => ({ method: 'POST', path: '/api/logout' }), status: 200, other: 'own' },
+  'refresh.post.ts': { access: 'protected', request: () => ({ method: 'POST', path: '/api/refresh' }), status: 200, other: 'own' },
+  'images/index.get.ts': {
+    access: 'protected',
+    request: () => ({ method: 'GET', path: '/api/images?limit=100' }),
+    status: 200,
+    other: 'own',
+    invalid: () => ({ method: 'GET', path: '/api/images?limit=0' }),
+  },
+  'images/upload.post.ts': {
+    access: 'protected',
+    request: async () => ({ method: 'POST', path: '/api/images/upload', body: await imageForm(await makeImage('png', 12, 9)) }),
+    status: 201,
+    other: 'own',
+    invalid: async () => ({ method: 'POST', path: '/api/images/upload', body: await imageForm() }),
+  },
+  'images/[id]/file.get.ts': {
+    access: 'protected',
+    request: c => ({ method: 'GET', path: `/api/images/${c.imageId}/file?variant=thumb` }),
+    status: 200,
+    other: 'not-found',
+    invalid: () => ({ method: 'GET', path: '/api/images/abc/file' }),
+  },
+  'images/[id]/file.head.ts': {
+    access: 'protected',
+    request: c => ({ method: 'HEAD', path: `/api/images/${c.imageId}/file` }),
+    status: 200,
+    other: 'not-found',
+    invalid: () => ({ method: 'HEAD', path: '/api/images/abc/file' }),
+  },
+  'images/delete/[id].delete.ts': {
+    access: 'protected',
+    request: c => ({ method: 'DELETE', path: `/api/images/delete/${c.imageId}` }),
+    status: 200,
+    other: 'not-found',
+    invalid: () => ({ method: 'DELETE', path: '/api/images/delete/abc' }),
+  },
+}
+
+type RequestBuilder = RouteRow['request']
+
+/** Sends the request a builder makes for this caller, with the caller's auth header. */
+async function send(build: RequestBuilder, caller: Caller): Promise<{ res: Response, method: string }> {
+  const { method, path, headers, body } = await build(caller)
+  return { res: await fetch(path, { method, headers: { ...headers, ...caller.headers }, body }), method }
+}
+
+/** The status, and for anything but HEAD the `{message, code}` body of an error. Returns the body's text. */
+async function expectAnswer({ res, method }: { res: Response, method: string }, status: number, code?: string): Promise<string> {
+  if (method === 'HEAD' || !code) {
+    const text = await res.text()
+    expect(res.status, `status (body: ${text.slice(0, 300)})`).toBe(status)
+    return text
+  }
+  return JSON.stringify(await expectApiError(res, status, code))
+}
+
+interface Owner { username: string, token: string, id: number, image: { id: number, url: string } }
+
+async function newOwner(): Promise<Owner> {
+  const { username, token } = await signUp()
+  const res = await upload(token, await makeImage('png', 20, 16, '#d53a7b'), 'owned.png')
+  expect(res.status).toBe(201)
+  return { username, token, id: await userId(token), image: (await res.json()).image }
+}
+
+/** Everything of the owner's a caller could change: image rows, sessions, files on disk. */
+async function ownerState(owner: Owner) {
+  return {
+    images: await query('SELECT id, filepath, thumbpath, sha256 FROM images WHERE user_id = ? ORDER BY id', [owner.id]),
+    sessions: await query('SELECT id, jti, expires_at FROM sessions WHERE user_id = ? ORDER BY id', [owner.id]),
+    files: (await listFiles(uploadFolder)).filter(f => f.startsWith(`${owner.id}/`)),
+  }
+}
+
+let owner: Owner
+let intruder: { token: string }
+/** A user only the login row signs in as. */
+let walkUser: string
+
+beforeAll(async () => {
+  owner = await newOwner()
+  intruder = await signUp()
+  // The intruder has an image of its own, so its requests reach real rows too.
+  expect((await upload(intruder.token, await makeImage('png', 10, 10), 'theirs.png')).status).toBe(201)
+  walkUser = (await signUp()).username
+})
+
+const rows = Object.entries(ROUTES)
+const protectedRows = rows.filter(([, row]) => row.access === 'protected')
+
+describe('the route table', () => {
+  it('has a row for every route file under server/api, and no row without a file', async () => {
+    expect(Object.keys(ROUTES).sort()).toEqual(await routeFiles())
+  })
+})
+
+describe('an anonymous caller', () => {
+  it.each(protectedRows)('gets 401 UNAUTHORIZED from %s and changes nothing', async (_, row) => {
+    const before = await ownerState(owner)
+    await expectAnswer(await send(row.request, { headers: {}, imageId: owner.image.id }), 401, 'UNAUTHORIZED')
+    expect(await ownerState(owner)).toEqual(before)
+  })
+
+  it.each(rows.filter(([, row]) => row.access === 'public'))('is answered by the public route %s', async (_, row) => {
+    await expectAnswer(await send(row.request, { headers: {}, imageId: owner.image.id }), row.status, row.code)
+  })
+
+  // Routes authenticate before they validate: without a session, a malformed request says nothing
+  // about what the route would have accepted.
+  const invalidRequests = protectedRows.flatMap(([file, row]) => (row.invalid ? [[file, row.invalid] as const] : []))
+  it.each(invalidRequests)('learns nothing from validation: an invalid request to %s is a 401, not a 400', async (_, invalid) => {
+    const own = await send(invalid, { headers: bearer(owner.token), imageId: owner.image.id })
+    await expectAnswer(own, 400)
+    await expectAnswer(await send(invalid, { headers: {}, imageId: owner.image.id }), 401, 'UNAUTHORIZED')
+  })
+})
+
+describe('the owner', () => {
+  // A fresh owner per route: deleting the image or ending the session must not disturb the other rows.
+  it.each(rows)('is served by %s', async (_, row) => {
+    const fresh = await newOwner()
+    const caller = { headers: bearer(fresh.token), imageId: fresh.image.id }
+    await expectAnswer(await send(row.request, caller), row.status, row.code)
+  })
+})
+
+describe('another signed-in user', () => {
+  it.each(protectedRows.filter(([, row]) => row.other === 'not-found'))('gets 404 IMAGE_NOT_FOUND (never 403) from %s for the owner\'s image, and changes nothing', async (_, row) => {
+    const before = await ownerState(owner)
+    const caller = { headers: bearer(intruder.token), imageId: owner.image.id }
+    await expectAnswer(await send(row.request, caller), 404, 'IMAGE_NOT_FOUND')
+    expect(await ownerState(owner)).toEqual(before)
+  })
+
+  it.each(protectedRows.filter(([, row]) => row.other === 'own'))('is served by %s with its own data only: nothing of the owner\'s shown or changed', async (_, row) => {
+    const before = await ownerState(owner)
+    const other = await signUp()
+    const caller = { headers: bearer(other.token), imageId: owner.image.id }
+    const text = await expectAnswer(await send(row.request, caller), row.status)
+    expect(text).not.toContain(owner.username)
+    expect(text).not.toContain(owner.image.url)
+    expect(await ownerState(owner)).toEqual(before)
+  })
+
+  it('meets every protected route in one of the two ways', () => {
+    expect(protectedRows.filter(([, row]) => !row.other).map(([file]) => file)).toEqual([])
+  })
+})
+
+describe('the owner after all the walks', () => {
+  it('still has the image, served to it and to nobody else', async () => {
+    const res = await fetch(owner.image.url, { headers: bearer(owner.token) })
+    expect(res.status).toBe(200)
+    await res.arrayBuffer()
+    const list = await (await fetch('/api/images', { headers: bearer(owner.token) })).json() as Array<{ id: number }>
+    expect(list.map(i => i.id)).toEqual([owner.image.id])
+    const login = await postJson('/api/login', { username: owner.username, password: PASSWORD })
+    expect(login.status).toBe(200)
+  })
+})
