@@ -1,7 +1,7 @@
 import { describe } from 'vitest'
-import { rateLimitCases, SMALL_LIMITS } from '../setup/rateLimit'
+import { RATE_LIMIT_ENV, rateLimitCases } from '../setup/rateLimit'
 import { startServer } from '../setup/server'
 
-await startServer(SMALL_LIMITS)
+await startServer(RATE_LIMIT_ENV)
 
 describe('rate limits kept in memory', rateLimitCases)

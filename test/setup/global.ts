@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import mysql from 'mysql2/promise'
@@ -25,6 +26,33 @@ async function buildServer(): Promise<void> {
   if (result.status !== 0) throw new Error(`building the server for the tests failed:\n${result.stdout}\n${result.stderr}`)
 }
 
+/** True when something on 127.0.0.1:6379 answers a Redis PING. */
+function redisAnswers(): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    const socket = connect(6379, '127.0.0.1')
+    const done = (answer: boolean) => {
+      socket.destroy()
+      resolveAnswer(answer)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', data => done(data.toString().startsWith('+PONG')))
+  })
+}
+
+/** The Redis tests need a Redis: start one (no persistence) when none answers, as the machine's MariaDB is assumed. */
+async function ensureRedis(): Promise<void> {
+  if (await redisAnswers()) return
+  const result = spawnSync('redis-server', ['--daemonize', 'yes', '--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { encoding: 'utf8' })
+  if (result.error || result.status !== 0) throw new Error(`Redis is not running and could not be started: ${result.error?.message ?? result.stderr}`)
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await redisAnswers()) return
+    await new Promise(resolveWait => setTimeout(resolveWait, 100))
+  }
+  throw new Error('Redis was started but does not answer on 127.0.0.1:6379')
+}
+
 /** One database and one scratch folder per run, dropped afterwards. */
 export default async function setup(project: TestProject) {
   const onlyUnit = project.vitest.projects.every(p => p.name === 'unit')
@@ -34,6 +62,7 @@ export default async function setup(project: TestProject) {
     const conn = await mysql.createConnection(dbSettings())
     await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
     await conn.end()
+    await ensureRedis()
     await buildServer()
   }
   project.provide('dbName', dbName)
