@@ -1,4 +1,14 @@
-import type { ApiErrorBody } from '#shared/contracts/errors'
+import { ERROR_CODES, type ApiErrorBody, type ErrorCode } from '#shared/contracts/errors'
+
+/** Codes the web app makes itself, for failures the API never answered (each has an `errors.<code>` text too). */
+export const CLIENT_ERROR_CODES = ['NETWORK_ERROR', 'SERVER_ERROR', 'UNKNOWN_ERROR', 'ABORTED', 'COOKIE_REJECTED'] as const
+export type ClientErrorCode = typeof CLIENT_ERROR_CODES[number]
+
+/** Every code an ApiFailure can carry: the API's table (shared/contracts/errors.ts) and the web app's own. */
+export type FailureCode = ErrorCode | ClientErrorCode
+
+const isFailureCode = (code: string): code is FailureCode =>
+  Object.hasOwn(ERROR_CODES, code) || (CLIENT_ERROR_CODES as readonly string[]).includes(code)
 
 /**
  * An API or network failure in one plain (serializable) shape the UI can translate:
@@ -7,7 +17,8 @@ import type { ApiErrorBody } from '#shared/contracts/errors'
 export interface ApiFailure {
   apiFailure: true
   status: number
-  code: string
+  /** A code from the table; an answer with a code the table does not know (a newer server) is UNKNOWN_ERROR with its message kept. */
+  code: FailureCode
   /** The API's own (Chinese) message, or '' when there was no JSON answer. */
   message: string
   /** Seconds, from a 429's Retry-After. */
@@ -24,7 +35,7 @@ export const isApiFailure = (value: unknown): value is ApiFailure =>
 export function apiFailure(status: number, body: unknown, retryAfterHeader?: string | null): ApiFailure {
   const seconds = retryAfterHeader ? Number.parseInt(retryAfterHeader, 10) : Number.NaN
   const base = { apiFailure: true as const, status, ...(Number.isFinite(seconds) ? { retryAfter: seconds } : {}) }
-  if (isBody(body)) return { ...base, code: body.code, message: body.message }
+  if (isBody(body)) return { ...base, code: isFailureCode(body.code) ? body.code : 'UNKNOWN_ERROR', message: body.message }
   if (status === 0) return { ...base, code: 'NETWORK_ERROR', message: '' }
   if (status === 429) return { ...base, code: 'RATE_LIMITED', message: '' }
   if (status === 413) return { ...base, code: 'FILE_TOO_LARGE', message: '' }

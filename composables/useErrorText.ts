@@ -9,7 +9,8 @@ export function useErrorText() {
   return (failure: ApiFailure | undefined | null): string => {
     if (!failure) return ''
     const key = `errors.${failure.code}`
-    if (te(key)) return t(key, { seconds: failure.retryAfter ?? 60 })
+    // UNKNOWN_ERROR may carry the API's own message for a code this web app does not know yet: show that.
+    if (te(key) && !(failure.code === 'UNKNOWN_ERROR' && failure.message)) return t(key, { seconds: failure.retryAfter ?? 60 })
     if (failure.message) return failure.message
     return t(failure.status >= 500 ? 'errors.SERVER_ERROR' : 'errors.UNKNOWN_ERROR')
   }

@@ -1,5 +1,7 @@
+import type { ErrorCode } from '#shared/contracts/errors'
 import type { ImageDto } from '#shared/contracts/images'
 import { ALLOWED_EXTENSIONS } from '#shared/contracts/images'
+import type { FailureCode } from '~/composables/apiError'
 
 export const PAGE_SIZE = 40
 export const MAX_PARALLEL_UPLOADS = 3
@@ -24,9 +26,9 @@ export interface UploadTask {
 }
 
 /** Rejections that depend only on the file itself: retrying would give the same answer. */
-const FINAL_CODES = new Set(['UNSUPPORTED_TYPE', 'FILE_TOO_LARGE', 'EMPTY_FILE', 'INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FILE'])
+const FINAL_CODES = new Set<FailureCode>(['UNSUPPORTED_TYPE', 'FILE_TOO_LARGE', 'EMPTY_FILE', 'INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FILE'])
 
-const clientFailure = (status: number, code: string) => apiFailure(status, { code, message: '' })
+const clientFailure = (status: number, code: ErrorCode) => apiFailure(status, { code, message: '' })
 
 /** The API's own checks, done before sending so the answer is instant. */
 export function precheckUpload(file: Pick<File, 'name' | 'size'>): ApiFailure | null {
