@@ -1,30 +1,46 @@
 // npm run doctor [-- --repair]
-// Lists what a crash can leave behind — rows whose files are missing, files no row points at, and
-// temporary files of uploads in flight — and with --repair removes them: orphan files are moved to
-// <UPLOAD_FOLDER>/.orphans/ (never deleted outright), rows without their original are deleted.
+// Lists what a crash can leave behind — rows whose files are missing, stored files no row points at,
+// and temporary files of uploads in flight — and with --repair removes them: files without a row are
+// deleted (as the server's start-up sweep does once they are older than ORPHAN_GRACE_SECONDS), rows
+// without their original are deleted with what is left of their files.
 // Run it with the same environment as the server (it reads .env); run --repair while the server is
 // stopped, since an upload in flight briefly has a temporary file, or a file before its row.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+// Plain Node loads this file (type stripping), so everything it imports is plain TypeScript with
+// `.ts`-suffixed relative imports and no Nitro.
+import { join } from 'node:path'
 import mysql from 'mysql2/promise'
-import { dbSettings } from '../server/infra/config.ts'
-import { compareRowsAndFiles, listKeysOnDisk, type StoredRow } from '../server/features/images/consistency.ts'
+import { useBlobStore } from '../server/infra/blob/index.ts'
+import { ConfigError, useConfig } from '../server/infra/config.ts'
+import { listTemp, removeTemp, tempDirOf } from '../server/infra/tempFiles.ts'
+import { checkConsistency, type StoredRow } from '../server/features/images/consistency.ts'
 
 const repair = process.argv.includes('--repair')
-const root = (await import('node:path')).resolve(process.env.UPLOAD_FOLDER || './uploads')
-const db = await mysql.createConnection({ ...dbSettings(), connectTimeout: 3000 }).catch((error) => {
+const config = (() => {
+  try { return useConfig() }
+  catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    for (const problem of error.problems) console.error(`doctor: ${problem}`)
+    process.exit(2)
+  }
+})()
+const store = useBlobStore()
+const db = await mysql.createConnection({ ...config.db, connectTimeout: 3000 }).catch((error) => {
   console.error(`doctor: cannot reach the database (${error.code ?? error.message})`)
   process.exit(2)
 })
 
 try {
-  const [rows] = await db.query('SELECT id, filepath, thumbpath FROM images') as unknown as [StoredRow[]]
-  const { missingFiles, orphanFiles } = compareRowsAndFiles(rows, await listKeysOnDisk(root))
-  const temp = await readdir(join(root, '.tmp')).catch(() => [] as string[])
+  let rows: StoredRow[] = []
+  const readRows = async () => {
+    [rows] = await db.query<Array<StoredRow & mysql.RowDataPacket>>('SELECT id, filepath, thumbpath FROM images')
+    return rows
+  }
+  const { missingFiles, orphanFiles } = await checkConsistency(store, readRows)
+  const temp = await listTemp(config.uploadFolder)
 
-  console.log(`doctor: ${rows.length} image row(s) in ${dbSettings().database}, upload folder ${root}`)
+  console.log(`doctor: ${rows.length} image row(s) in ${config.db.database}, upload folder ${config.uploadFolder}`)
   for (const { id, key } of missingFiles) console.log(`  row ${id}: file missing: ${key}`)
-  for (const key of orphanFiles) console.log(`  orphan file (no row): ${key} (${(await stat(join(root, key))).size} bytes)`)
+  for (const { key, size } of orphanFiles) console.log(`  orphan file (no row): ${key} (${size} bytes)`)
   for (const name of temp) console.log(`  leftover temporary file: .tmp/${name}`)
   const problems = missingFiles.length + orphanFiles.length + temp.length
   if (!problems) console.log('doctor: everything is consistent')
@@ -32,16 +48,12 @@ try {
   if (repair && problems) {
     const brokenRows = [...new Set(missingFiles.map(m => m.id))]
     if (brokenRows.length) await db.query('DELETE FROM images WHERE id IN (?)', [brokenRows])
-    // Remaining files of deleted rows become orphans too: move them with the others.
-    const brokenKeys = rows.filter(r => brokenRows.includes(r.id)).flatMap(r => [r.filepath, r.thumbpath])
-    const toMove = [...orphanFiles, ...brokenKeys.filter(k => !missingFiles.some(m => m.key === k))]
-    for (const key of toMove) {
-      const target = join(root, '.orphans', key)
-      await mkdir(dirname(target), { recursive: true })
-      await rename(join(root, key), target)
-    }
-    await Promise.all(temp.map(name => rm(join(root, '.tmp', name), { force: true })))
-    console.log(`doctor: repaired: deleted ${brokenRows.length} row(s), moved ${toMove.length} file(s) to .orphans/, removed ${temp.length} temporary file(s)`)
+    // What is left of the deleted rows' files goes with the orphans.
+    const leftOfBroken = rows.filter(r => brokenRows.includes(r.id)).flatMap(r => [r.filepath, r.thumbpath])
+    const toDelete = [...new Set([...orphanFiles.map(o => o.key), ...leftOfBroken])]
+    for (const key of toDelete) await store.delete(key)
+    await removeTemp(...temp.map(name => join(tempDirOf(config.uploadFolder), name)))
+    console.log(`doctor: repaired: deleted ${brokenRows.length} row(s), ${toDelete.length} file(s) without a row and ${temp.length} temporary file(s)`)
   }
   else if (problems) {
     console.log('doctor: run `npm run doctor -- --repair` to repair')

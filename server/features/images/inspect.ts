@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import sharp, { type Metadata } from 'sharp'
-import { removeTemp, tempPath } from '../../infra/blob/fs'
 import { useConfig } from '../../infra/config'
 import { apiError } from '../../infra/http/errors'
+import { removeTemp, tempFileName, uploadTempDir } from '../../infra/tempFiles'
 import { unsupportedType } from './receive'
 
 const FORMATS: Record<string, { format: string, contentType: string }> = {
@@ -17,6 +17,12 @@ export const THUMB_SIZE = 480
 export interface InspectedImage { contentType: string, width: number, height: number, thumbFile: string }
 
 sharp.cache(false)
+
+/** Above any dimensions libvips accepts (10 000 000 per side), below Number.MAX_SAFE_INTEGER. */
+const HEADER_PIXEL_LIMIT = 2 ** 50
+
+/** Whether a width × height image has more pixels than allowed. */
+export const exceedsPixelLimit = (width: number, height: number, maxPixels: number) => width * height > maxPixels
 
 // Decoding is CPU- and memory-heavy: at most two images are processed at once, the rest wait their turn.
 let active = 0
@@ -40,16 +46,19 @@ export function inspectImage(file: string, ext: string): Promise<InspectedImage>
   const expected = FORMATS[ext]!
   const { maxImagePixels } = useConfig()
   return withImageSlot(async () => {
-    const options = { limitInputPixels: maxImagePixels, failOn: 'error' as const }
+    // The header is read first with a limit no real header reaches (finite: `false` would also lift
+    // it for decoding), and the pixel count is judged from its numbers, not from sharp's message text.
     let meta: Metadata
-    try { meta = await sharp(file, options).metadata() }
-    catch (error: any) {
-      if (/pixel limit/i.test(error?.message)) throw apiError('IMAGE_TOO_LARGE')
+    try { meta = await sharp(file, { limitInputPixels: HEADER_PIXEL_LIMIT, failOn: 'error' }).metadata() }
+    catch {
       throw unsupportedType()
     }
     if (meta.format !== expected.format) throw unsupportedType()
     if (!meta.width || !meta.height) throw apiError('INVALID_IMAGE')
-    if (meta.width * (meta.pageHeight ?? meta.height) > maxImagePixels) throw apiError('IMAGE_TOO_LARGE')
+    // One frame (animated GIFs: `pageHeight`) is what gets decoded.
+    if (exceedsPixelLimit(meta.width, meta.pageHeight ?? meta.height, maxImagePixels)) throw apiError('IMAGE_TOO_LARGE')
+    // Decoding keeps sharp's own limit at ours, should a format ever decode more than its header said.
+    const options = { limitInputPixels: maxImagePixels, failOn: 'error' as const }
     let thumbnail: Buffer
     try {
       thumbnail = await sharp(file, options)
@@ -63,7 +72,7 @@ export function inspectImage(file: string, ext: string): Promise<InspectedImage>
       throw apiError('INVALID_IMAGE')
     }
     // Written by us rather than by libvips, so a full disk surfaces as ENOSPC (507), not as a bad image.
-    const thumbFile = await tempPath('.webp')
+    const thumbFile = tempFileName(await uploadTempDir(), '.webp')
     try { await writeFile(thumbFile, thumbnail, { flag: 'wx' }) }
     catch (error) {
       await removeTemp(thumbFile)

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { Transform } from 'node:stream'
+import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import busboy from 'busboy'
 import type { H3Event } from 'h3'
 import { getHeader } from 'h3'
 import { ALLOWED_EXTENSIONS } from '../../../shared/contracts/images'
-import { removeTemp, tempPath } from '../../infra/blob/fs'
 import { useConfig } from '../../infra/config'
 import { apiError } from '../../infra/http/errors'
+import { removeTemp, tempFileName, uploadTempDir } from '../../infra/tempFiles'
 
 export interface ReceivedUpload { tempFile: string, filename: string, ext: string, size: number, sha256: string }
 
@@ -61,21 +61,50 @@ export function allowedExtension(filename: string): string | undefined {
   return (ALLOWED_EXTENSIONS as readonly string[]).includes(ext) ? ext : undefined
 }
 
+/** Streams one file part to a temporary file, hashing and counting it; nothing stays on disk if it fails. */
+function writeTemp(stream: Readable, tempDir: string): Promise<{ tempFile: string, size: number, sha256: string }> {
+  const tempFile = tempFileName(tempDir, '.upload')
+  const hash = createHash('sha256')
+  let size = 0
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length
+      hash.update(chunk)
+      done(null, chunk)
+    },
+  })
+  // Attached in the same tick as the part arrives: an error busboy gives the part (a cut-off body, a
+  // refused upload) always finds the pipeline listening.
+  return pipeline(stream, counter, createWriteStream(tempFile, { flags: 'wx' })).then(
+    () => ({ tempFile, size, sha256: hash.digest('hex') }),
+    async (error) => {
+      await removeTemp(tempFile)
+      throw error
+    },
+  )
+}
+
+const ignore = () => {}
+
 /**
  * Streams the multipart `file` field to a temporary file, hashing it on the way. The size limit is
- * enforced while streaming: past it the upload is cut off with 413 and nothing stays on disk.
+ * enforced while streaming: past it the upload is cut off with 413 and nothing stays on disk. A body
+ * that sends nothing for `uploadIdleTimeoutMs` is cut off too (408, connection closed).
  */
-export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
-  const { maxContentLength } = useConfig()
+export async function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
+  const { maxContentLength, uploadIdleTimeoutMs } = useConfig()
   const req = event.node.req
   const type = getHeader(event, 'content-type') ?? ''
-  if (!/^multipart\/form-data/i.test(type)) return Promise.reject(noFile())
+  if (!/^multipart\/form-data/i.test(type)) throw noFile()
   const declared = Number(getHeader(event, 'content-length') ?? 0)
   if (declared > maxContentLength + MULTIPART_OVERHEAD) {
     // Read (and drop) a body of reasonable size before answering; a bigger one gets its answer at once.
-    const answer = tooLarge()
-    return declared <= maxContentLength * 4 ? discardRest(req.resume(), declared).then(() => Promise.reject(answer)) : Promise.reject(answer)
+    if (declared <= maxContentLength * 4) await discardRest(req.resume(), declared)
+    throw tooLarge()
   }
+  // The only wait before the parser is attached; the body stays paused meanwhile (nothing reads it).
+  const tempDir = await uploadTempDir()
+  if (req.destroyed) throw apiError('UPLOAD_ABORTED')
 
   return new Promise((resolvePromise, rejectPromise) => {
     let parser: busboy.Busboy
@@ -92,51 +121,52 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       return
     }
     let settled = false
-    let fileStream: import('node:stream').Readable | undefined
+    let fileStream: Readable | undefined
     let writing: Promise<ReceivedUpload> | undefined
 
-    const fail = (error: unknown) => {
+    // Reset by every chunk of the body; stopped once the body is settled either way.
+    const idle = setTimeout(() => {
+      // The client went quiet: answer (if it still reads) and close the connection rather than wait for the rest.
+      event.node.res.once('finish', () => req.socket?.destroy())
+      fail(apiError('UPLOAD_TIMEOUT', { headers: { Connection: 'close' } }), false)
+    }, uploadIdleTimeoutMs)
+    const activity = () => idle.refresh()
+    const stopWatching = () => {
+      clearTimeout(idle)
+      req.off('data', activity)
+    }
+
+    /** Refuses the upload: stops parsing, lets the write remove its temporary file, then answers. */
+    const fail = (error: unknown, waitForBody = true) => {
       if (settled) return
       settled = true
+      stopWatching()
       req.unpipe(parser)
       req.resume() // discard the rest of the body instead of buffering it
-      fileStream?.destroy(new Error('upload refused')) // ends the write below, which then removes its temporary file
-      const finished = writing ? writing.then(() => {}, () => {}) : Promise.resolve()
-      Promise.all([finished, discardRest(req, maxContentLength * 2)]).finally(() => rejectPromise(error))
+      // Ends a write in progress, which then removes its temporary file; one already written is removed here.
+      fileStream?.destroy(new Error('upload refused'))
+      const finished = writing ? writing.then(upload => removeTemp(upload.tempFile)).then(ignore, ignore) : Promise.resolve()
+      const rest = waitForBody ? discardRest(req, maxContentLength * 2) : Promise.resolve()
+      Promise.all([finished, rest]).finally(() => rejectPromise(error))
     }
 
     parser.on('file', (field, stream, info) => {
+      // Every part gets an error listener at once: busboy destroys the part in progress with an error
+      // when the body is cut off, and an error nobody listens to would crash the process.
+      stream.on('error', ignore)
       if (settled || field !== 'file' || writing) {
         stream.resume()
         return
       }
       const filename = cleanFilename(info.filename ?? '')
-      if (!filename) return fail(noFile())
-      const ext = allowedExtension(filename)
-      if (!ext) return fail(unsupportedType())
+      const ext = filename ? allowedExtension(filename) : undefined
+      if (!ext) {
+        stream.resume()
+        return fail(filename ? unsupportedType() : noFile())
+      }
       stream.on('limit', () => fail(tooLarge()))
       fileStream = stream
-      writing = (async () => {
-        const tempFile = await tempPath('.upload')
-        const hash = createHash('sha256')
-        let size = 0
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            size += chunk.length
-            hash.update(chunk)
-            done(null, chunk)
-          },
-        })
-        try {
-          await pipeline(stream, counter, createWriteStream(tempFile, { flags: 'wx' }))
-          if (settled) throw new Error('upload refused')
-        }
-        catch (error) {
-          await removeTemp(tempFile)
-          throw error
-        }
-        return { tempFile, filename, ext, size, sha256: hash.digest('hex') }
-      })()
+      writing = writeTemp(stream, tempDir).then(written => ({ ...written, filename, ext }))
       writing.catch(fail)
     })
     parser.on('filesLimit', () => fail(apiError('TOO_MANY_FILES')))
@@ -146,21 +176,21 @@ export function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
     parser.on('close', async () => {
       if (settled) return
       if (!writing) return fail(noFile())
-      try {
-        const upload = await writing
-        if (settled || upload.size === 0) await removeTemp(upload.tempFile)
-        if (settled) return
-        if (upload.size === 0) return fail(apiError('EMPTY_FILE'))
-        settled = true
-        resolvePromise(upload)
-      }
+      let upload: ReceivedUpload
+      try { upload = await writing }
       catch (error) {
-        fail(error)
+        return fail(error)
       }
+      if (settled) return
+      if (upload.size === 0) return fail(apiError('EMPTY_FILE'))
+      settled = true
+      stopWatching()
+      resolvePromise(upload)
     })
     // The client went away mid-upload: nothing may stay behind.
     req.on('aborted', () => fail(apiError('UPLOAD_ABORTED')))
     req.on('error', () => fail(apiError('UPLOAD_ABORTED')))
     req.pipe(parser)
+    req.on('data', activity)
   })
 }

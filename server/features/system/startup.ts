@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm'
-import { sweepTemp } from '../../infra/blob/fs'
+import { useBlobStore } from '../../infra/blob'
 import { useConfig } from '../../infra/config'
 import { ensureDatabase, tables, useDb } from '../../infra/db'
 import { runMigrations } from '../../infra/db/migrate'
 import { serviceUnavailable } from '../../infra/http/errors'
+import { sweepTemp } from '../../infra/tempFiles'
 import { purgeExpiredSessions } from '../auth/sessions'
-import { compareRowsAndFiles, listKeysOnDisk, type ConsistencyReport } from '../images/consistency'
+import { checkConsistency, removeOrphans } from '../images/consistency'
 
 let ready: Promise<void> | undefined
 let lastFailure = 0
@@ -24,17 +25,21 @@ export async function databaseAnswers(): Promise<boolean> {
   }
 }
 
-/** Compares rows with files (reported at start-up; `npm run doctor` shows and repairs them). */
-export async function checkConsistency(): Promise<ConsistencyReport> {
-  const rows = await useDb().select({ id: tables.images.id, filepath: tables.images.filepath, thumbpath: tables.images.thumbpath }).from(tables.images)
-  return compareRowsAndFiles(rows, await listKeysOnDisk(useConfig().uploadFolder))
-}
-
-/** Logs rows without files and files without rows; runs after start-up so requests never wait for the scan. */
-async function reportConsistency(): Promise<void> {
-  const { missingFiles, orphanFiles } = await checkConsistency()
-  if (missingFiles.length || orphanFiles.length) {
-    console.warn(`[gallery] storage check: ${missingFiles.length} row(s) without a file, ${orphanFiles.length} file(s) without a row — run \`npm run doctor\` to list and repair`)
+/**
+ * The consistency sweep: deletes objects without a row once older than ORPHAN_GRACE_SECONDS (what a
+ * crash between storing an upload's files and inserting its row, or between deleting a row and its
+ * files, leaves) and reports rows without files, which are never deleted automatically (SPEC §6).
+ * Runs after start-up, so requests never wait for the scan.
+ */
+async function sweepStorage(): Promise<void> {
+  const store = useBlobStore()
+  const readRows = () => useDb().select({ id: tables.images.id, filepath: tables.images.filepath, thumbpath: tables.images.thumbpath }).from(tables.images)
+  const { missingFiles, orphanFiles } = await checkConsistency(store, readRows)
+  const removed = await removeOrphans(store, orphanFiles, useConfig().orphanGraceMs)
+  if (removed.length) console.info(`[gallery] storage sweep: removed ${removed.length} file(s) without a row`)
+  const kept = orphanFiles.length - removed.length
+  if (missingFiles.length || kept) {
+    console.warn(`[gallery] storage check: ${missingFiles.length} row(s) without a file, ${kept} file(s) without a row kept (recent or not made by an upload) — run \`npm run doctor\` to list and repair`)
   }
 }
 
@@ -45,7 +50,7 @@ async function start(): Promise<void> {
   const swept = await sweepTemp()
   const purged = await purgeExpiredSessions()
   console.info(`[gallery] database ready; swept ${swept} temporary file(s), purged ${purged} expired session(s)`)
-  reportConsistency().catch(error => console.error(`[gallery] storage check failed: ${error?.message ?? error}`))
+  sweepStorage().catch(error => console.error(`[gallery] storage sweep failed: ${error?.message ?? error}`))
 }
 
 /**

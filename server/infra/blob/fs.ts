@@ -1,89 +1,118 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
-import { hostname } from 'node:os'
-import { join, resolve, sep } from 'node:path'
-import { useConfig } from '../config'
+import { createWriteStream } from 'node:fs'
+import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { tempDirOf, tempFileName } from '../tempFiles.ts'
+import type { BlobEntry, BlobStat, BlobStore, ByteRange } from './index.ts'
+import { assertBlobKey, InvalidBlobKeyError, isKeySegment } from './keys.ts'
+
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code
+
+/** Runs a file operation, turning "no such file" into undefined. */
+async function unlessMissing<T>(work: () => Promise<T>): Promise<T | undefined> {
+  try { return await work() }
+  catch (error) {
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined
+    throw error
+  }
+}
 
 /**
- * The only module that knows where image bytes live:
- * `<UPLOAD_FOLDER>/<user id>/<random>.<ext>` for originals, `<random>.thumb.webp` beside them,
- * `<UPLOAD_FOLDER>/.tmp/` for uploads in flight. Keys stored in the database are relative.
+ * The filesystem driver: object `<user id>/<name>` is the file `<root>/<user id>/<name>`. Streams are
+ * written to `<root>/.tmp/` first and renamed into place, so an object is either whole or absent; a
+ * crash mid-write leaves only a temporary file that the start-up sweep removes. Names starting with a
+ * dot are the driver's own (never keys, never listed).
  */
-const TMP_DIR = '.tmp'
+export function createFsBlobStore(rootFolder: string): BlobStore {
+  const root = resolve(rootFolder)
 
-const root = () => useConfig().uploadFolder
-
-/** Absolute path of a stored key; refuses anything that would leave the upload folder. */
-export function storagePath(key: string): string {
-  const base = root()
-  const full = resolve(base, key)
-  if (!full.startsWith(base + sep)) throw new Error('storage key escapes the upload folder')
-  return full
-}
-
-// Temporary files are named after the process that writes them, so that an instance starting up
-// (several may share one upload folder) only sweeps what a dead process left behind.
-const HOST = hostname().replace(/[^\w.-]/g, '_')
-const OWNER = `${HOST}~${process.pid}~`
-const ABANDONED_AFTER_MS = 3600_000
-
-/** A fresh temporary file path for an upload in flight. */
-export async function tempPath(suffix = ''): Promise<string> {
-  const dir = join(root(), TMP_DIR)
-  await mkdir(dir, { recursive: true })
-  return join(dir, OWNER + randomBytes(12).toString('hex') + suffix)
-}
-
-const processAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
+  /** The file of a key; refuses (twice over: key syntax, then the resolved path) anything outside the root. */
+  const pathOf = (key: string) => {
+    assertBlobKey(key)
+    const full = resolve(root, key)
+    if (!full.startsWith(root + sep)) throw new InvalidBlobKeyError(key)
+    return full
   }
-  catch (error: any) {
-    return error?.code === 'EPERM'
-  }
-}
 
-/** Whether a temporary file was left behind: by a process of this host that is gone, or over an hour ago. */
-async function abandoned(dir: string, name: string): Promise<boolean> {
-  const [host, pid] = name.split('~')
-  if (host === HOST && pid && /^\d+$/.test(pid)) {
-    if (Number(pid) === process.pid || !processAlive(Number(pid))) return true
-  }
-  const stats = await stat(join(dir, name)).catch(() => undefined)
-  return !!stats && Date.now() - stats.mtimeMs > ABANDONED_AFTER_MS
-}
-
-/** New storage keys for a user's image and its thumbnail. */
-export function newKeys(userId: number, ext: string): { file: string, thumb: string } {
-  const name = randomBytes(16).toString('hex')
-  return { file: `${userId}/${name}.${ext}`, thumb: `${userId}/${name}.thumb.webp` }
-}
-
-/** Moves finished temporary files into place under their keys (same filesystem: atomic renames). */
-export async function commitFiles(moves: Array<[from: string, key: string]>): Promise<void> {
-  for (const [from, key] of moves) {
-    const to = storagePath(key)
-    await mkdir(resolve(to, '..'), { recursive: true })
+  /** Renames a finished file into place, creating the key's folder when needed. */
+  async function moveIntoPlace(from: string, to: string) {
+    await mkdir(dirname(to), { recursive: true })
     await rename(from, to)
   }
-}
 
-/** Removes stored files; missing ones are fine (delete is idempotent). */
-export async function removeFiles(...keys: string[]): Promise<void> {
-  await Promise.all(keys.map(key => unlink(storagePath(key)).catch((error) => {
-    if (error?.code !== 'ENOENT') throw error
-  })))
-}
+  async function put(key: string, body: Readable): Promise<void> {
+    const target = pathOf(key)
+    const tempDir = tempDirOf(root)
+    await mkdir(tempDir, { recursive: true })
+    const temp = tempFileName(tempDir, '.put')
+    try {
+      await pipeline(body, createWriteStream(temp, { flags: 'wx' }))
+      await moveIntoPlace(temp, target)
+    }
+    finally {
+      await rm(temp, { force: true })
+    }
+  }
 
-export const removeTemp = (...paths: string[]) => Promise.all(paths.map(p => rm(p, { force: true })))
+  async function putFile(key: string, localPath: string): Promise<void> {
+    const target = pathOf(key)
+    try {
+      await moveIntoPlace(localPath, target)
+    }
+    catch (error) {
+      if (errorCode(error) !== 'EXDEV') throw error
+      // The temporary file is on another filesystem: copy next to the target, then rename (still atomic).
+      const tempDir = tempDirOf(root)
+      await mkdir(tempDir, { recursive: true })
+      const temp = tempFileName(tempDir, '.put')
+      try {
+        await copyFile(localPath, temp)
+        await moveIntoPlace(temp, target)
+      }
+      finally {
+        await rm(temp, { force: true })
+      }
+      await rm(localPath, { force: true })
+    }
+  }
 
-/** Deletes the temporary files that uploads cut off by a crash left behind. Returns how many. */
-export async function sweepTemp(): Promise<number> {
-  const dir = join(root(), TMP_DIR)
-  const names = await readdir(dir).catch(() => [] as string[])
-  const leftovers = []
-  for (const name of names) if (await abandoned(dir, name)) leftovers.push(name)
-  await Promise.all(leftovers.map(name => rm(join(dir, name), { force: true })))
-  return leftovers.length
+  async function get(key: string, range?: ByteRange): Promise<Readable | undefined> {
+    const path = pathOf(key)
+    if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
+      throw new RangeError(`invalid byte range ${range.start}-${range.end}`)
+    }
+    // Opened before returning, so a missing object is an answer here rather than a stream error later.
+    const handle = await unlessMissing(() => open(path, 'r'))
+    if (!handle) return undefined
+    // 256 KiB reads: a typical photo goes out in a couple of reads and writes instead of many 64 KiB ones.
+    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 256 * 1024 })
+  }
+
+  async function statKey(key: string): Promise<BlobStat | undefined> {
+    const stats = await unlessMissing(() => stat(pathOf(key)))
+    return stats?.isFile() ? { size: stats.size, mtime: stats.mtime } : undefined
+  }
+
+  async function remove(key: string): Promise<void> {
+    await unlessMissing(() => unlink(pathOf(key)))
+  }
+
+  async function* walk(dir: string, prefix: string): AsyncGenerator<BlobEntry> {
+    const entries = await unlessMissing(() => readdir(dir, { withFileTypes: true })) ?? []
+    for (const entry of entries) {
+      // Dot names are the driver's own (`.tmp/`); names that are not valid key segments are not ours.
+      if (!isKeySegment(entry.name)) continue
+      const key = prefix + entry.name
+      if (entry.isDirectory()) {
+        yield* walk(join(dir, entry.name), key + '/')
+      }
+      else if (entry.isFile()) {
+        const stats = await unlessMissing(() => stat(join(dir, entry.name)))
+        if (stats) yield { key, size: stats.size, mtime: stats.mtime }
+      }
+    }
+  }
+
+  return { put, putFile, get, stat: statKey, delete: remove, list: () => walk(root, '') }
 }

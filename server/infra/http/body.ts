@@ -5,18 +5,45 @@ import { apiError } from './errors'
 
 const MAX_JSON_BYTES = 16 * 1024
 
-/** Reads at most `limit` bytes of the request body, or throws 413 without buffering the rest. */
-async function readLimitedText(event: H3Event, limit: number): Promise<string> {
+const tooLarge = (headers?: Record<string, string>) => apiError('PAYLOAD_TOO_LARGE', { headers })
+
+/**
+ * Reads at most `limit` bytes of the request body, or answers 413 without buffering the rest. The
+ * request is never destroyed (that would take the socket, and the 413 with it): past the limit the
+ * rest is discarded as it comes, and the connection closes after the answer.
+ */
+function readLimitedText(event: H3Event, limit: number): Promise<string> {
+  const req = event.node.req
   const declared = Number(getHeader(event, 'content-length') ?? 0)
-  if (declared > limit) throw apiError('PAYLOAD_TOO_LARGE')
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const chunk of event.node.req as AsyncIterable<Buffer>) {
-    total += chunk.length
-    if (total > limit) throw apiError('PAYLOAD_TOO_LARGE')
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  // A declared length is refused before reading; Node reads and drops that known amount after the answer.
+  if (declared > limit) return Promise.reject(tooLarge())
+  if (req.readableEnded) return Promise.resolve('')
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let total = 0
+    const stop = () => req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose)
+    const onData = (chunk: Buffer) => {
+      total += chunk.length
+      if (total <= limit) return void chunks.push(chunk)
+      stop()
+      req.resume()
+      // A chunked body has no known end: close the connection after the answer instead of reading on.
+      reject(tooLarge({ Connection: 'close' }))
+    }
+    const onEnd = () => {
+      stop()
+      resolve(Buffer.concat(chunks).toString('utf8'))
+    }
+    const onError = () => {
+      stop()
+      reject(apiError('BAD_REQUEST'))
+    }
+    // Closed before the end: the client went away mid-body (nobody is left to read the answer).
+    const onClose = () => {
+      if (!req.complete) onError()
+    }
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose)
+  })
 }
 
 /**
