@@ -12,10 +12,15 @@ let redisServer: ChildProcess | undefined
 
 async function startRedis(): Promise<void> {
   redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 })
-  await probe.connect()
-  await probe.ping()
-  probe.disconnect()
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null })
+    probe.on('error', () => { /* not up yet: polled below */ })
+    const answered = await probe.connect().then(() => probe.ping()).then(() => true, () => false)
+    probe.disconnect()
+    if (answered) return
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  throw new Error(`the test's Redis on port ${port} did not start`)
 }
 
 async function stopRedis(): Promise<void> {
