@@ -1,10 +1,8 @@
 import type { MessageResponse } from '../../shared/contracts/images'
-import { clearAuthCookie, requireUser } from '../features/auth/guard'
-import { revokeSession } from '../features/auth/sessions'
+import { noStore, signOut } from '../features/auth/guard'
 
 export default defineEventHandler(async (event): Promise<MessageResponse> => {
-  const user = await requireUser(event)
-  await revokeSession(user.sessionId)
-  clearAuthCookie(event)
+  noStore(event)
+  await signOut(event)
   return { message: '登出成功' }
 })

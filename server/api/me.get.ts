@@ -1,7 +1,8 @@
 import type { MeDto } from '../../shared/contracts/auth'
-import { requireUser } from '../features/auth/guard'
+import { noStore, requireUser } from '../features/auth/guard'
 
 export default defineEventHandler(async (event): Promise<MeDto> => {
+  noStore(event)
   const user = await requireUser(event)
   return {
     id: user.id,

@@ -2,13 +2,15 @@ import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, PASSWORD, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, listFiles, listImages, loginCookie, multipart, sessionRows, userId } from './support'
+import { expectApiError, listFiles, listImages, loginCookie, multipart, rawRequest, sessionRows, userId } from './support'
 
 const { uploadFolder } = await startServer()
 
 let user: { username: string, token: string, id: number }
 let ownOrigin: string
 let otherPortOrigin: string
+let otherSchemeOrigin: string
+let aliasOrigin: string
 
 beforeAll(async () => {
   const { username, token } = await signUp()
@@ -16,6 +18,8 @@ beforeAll(async () => {
   const own = new URL(url('/'))
   ownOrigin = own.origin
   otherPortOrigin = `${own.protocol}//${own.hostname}:${Number(own.port) === 1 ? 2 : 1}`
+  otherSchemeOrigin = `https://${own.host}`
+  aliasOrigin = `${own.protocol}//localhost:${own.port}`
 })
 
 let cachedCookie = ''
@@ -53,6 +57,8 @@ const CROSS_SITE: Array<[string, () => Record<string, string>]> = [
   ['Origin: null (sandboxed frame, data: URL)', () => ({ origin: 'null' })],
   ['an Origin on the same host but another port', () => ({ origin: otherPortOrigin })],
   ['an Origin that only starts with ours', () => ({ origin: `${ownOrigin}.evil.example` })],
+  ['our host and port over https instead of http (the scheme counts)', () => ({ origin: otherSchemeOrigin })],
+  ['localhost for 127.0.0.1 (loopback aliases count only in development)', () => ({ origin: aliasOrigin })],
   ['Origin evil with X-Forwarded-Host set to match it', () => ({ 'origin': 'https://evil.example', 'x-forwarded-host': 'evil.example' })],
   ['our own Origin but Sec-Fetch-Site: cross-site', () => ({ 'origin': ownOrigin, 'sec-fetch-site': 'cross-site' })],
 ]
@@ -73,6 +79,17 @@ describe('a cookie-authenticated write from another site', () => {
     expect(await listFiles(uploadFolder)).toEqual(files)
     expect(await sessionRows(user.id)).toEqual(sessions)
     expect((await fetch('/api/me', { headers: { cookie } })).status).toBe(200)
+  })
+})
+
+describe('the Host header', () => {
+  it('does not decide the origin: Origin and Host both naming evil.example are refused', async () => {
+    const cookie = await sessionCookie()
+    const sessions = await sessionRows(user.id)
+    const res = await rawRequest('/api/refresh', { headers: { cookie, 'origin': 'http://evil.example', 'host': 'evil.example', 'content-length': '0' }, chunks: [] })
+    expect(res.status).toBe(403)
+    expect(JSON.parse(res.text).code).toBe('CSRF_REJECTED')
+    expect(await sessionRows(user.id)).toEqual(sessions)
   })
 })
 

@@ -7,7 +7,7 @@ import { b64url, decodeToken, expectApiError, imageRows, listImages, query, rand
 
 await startServer()
 
-interface Account { username: string, token: string, id: number, claims: Record<string, any> }
+interface Account { username: string, token: string, id: number, claims: Record<string, unknown> }
 
 async function account(): Promise<Account> {
   const { username, token } = await signUp()
@@ -129,13 +129,20 @@ describe('where a token may come from', () => {
     const login = await postJson('/api/login', { username: alice.username, password: PASSWORD })
     const cookie = login.headers.get('set-cookie') ?? ''
     const { token } = await login.json()
-    expect(cookie.startsWith(`gallery_token=${token};`)).toBe(true)
+    // The cookie carries a token of its own, marked as the cookie's (issue 11.1), for the same session state.
+    const cookieToken = /^gallery_token=([^;]+);/.exec(cookie)?.[1] ?? ''
+    expect(cookieToken).not.toBe(token)
+    const { ck, iat: _cookieIat, exp: _cookieExp, ...cookieClaims } = decodeToken(cookieToken).payload
+    const { iat: _iat, exp: _exp, ...jsonClaims } = decodeToken(token).payload
+    expect(ck).toBe(true)
+    expect(jsonClaims.ck).toBeUndefined()
+    expect(cookieClaims).toEqual(jsonClaims)
     expect(cookie).toMatch(/;\s*HttpOnly/i)
     expect(cookie).toMatch(/;\s*SameSite=Lax/i)
     expect(cookie).toMatch(/;\s*Secure/i)
     expect(cookie).toMatch(/;\s*Path=\/(;|$)/i)
     const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie)?.[1] ?? '')
-    const [session] = await query('SELECT expires_at FROM sessions WHERE id = ?', [decodeToken(token).payload.sid]) as any[]
+    const [session] = await query<{ expires_at: Date }>('SELECT expires_at FROM sessions WHERE id = ?', [decodeToken(token).payload.sid])
     expect(Math.abs(expires - new Date(session.expires_at).getTime())).toBeLessThanOrEqual(1000)
     expect((await fetch('/api/logout', { method: 'POST', headers: bearer(token) })).status).toBe(200)
   })
@@ -256,7 +263,9 @@ describe('registration does not hand out sessions', () => {
 describe('coming back after the token expired', () => {
   // A token of a live session that expired an hour ago, as a browser closed for longer than
   // JWT_EXPIRATION_DELTA still holds in its cookie.
-  const expiredTokenOf = async (account: Account) => signWith({ ...account.claims, iat: now() - 7200, exp: now() - 3600 }, TEST_SECRET)
+  // It is the cookie's own token (claim `ck`): only such a token is ever renewed (issue 11.1).
+  const expiredTokenOf = async (account: Account, claims: Record<string, unknown> = { ck: true }) =>
+    signWith({ ...account.claims, ...claims, iat: now() - 7200, exp: now() - 3600 }, TEST_SECRET)
 
   it('refreshes the expired token of a live session from the browser\'s cookie once, never as a Bearer token', async () => {
     const carol = await account()
@@ -270,6 +279,21 @@ describe('coming back after the token expired', () => {
     expect((await fetch('/api/me', { headers: bearer(token) })).status).toBe(200)
     await expectUnauthorized(await fetch('/api/refresh', { method: 'POST', headers: cookie }))
     await expectUnauthorized(await fetch('/api/me', { headers: bearer(carol.token) }))
+  })
+
+  it.each([
+    ['without the cookie claim (a token from a JSON answer)', {}],
+    ['with ck: "true" (a string)', { ck: 'true' }],
+    ['with ck: 1', { ck: 1 }],
+  ])('neither refreshes nor renews on a page load an expired cookie token %s', async (_, claims) => {
+    const grace = await account()
+    const expired = await expiredTokenOf(grace, claims)
+    const refresh = await fetch('/api/refresh', { method: 'POST', headers: { 'cookie': `gallery_token=${expired}`, 'sec-fetch-site': 'same-origin' } })
+    await expectUnauthorized(refresh)
+    const page = await fetch('/', { headers: { cookie: `gallery_token=${expired}` }, redirect: 'manual' })
+    expect([302, 307]).toContain(page.status)
+    for (const res of [refresh, page]) expect(res.headers.get('set-cookie') ?? '').not.toMatch(/gallery_token=[^;]+\./)
+    expect(await sessionRows(grace.id)).toEqual([{ id: grace.claims.sid, jti: grace.claims.jti }])
   })
 
   it('does not refresh an expired cookie after logout', async () => {

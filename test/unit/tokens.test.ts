@@ -22,7 +22,18 @@ async function sign(claims: Record<string, unknown>, { alg = 'HS256', secret = S
 describe('tokens', () => {
   it('round-trips the claims of a signed token', async () => {
     const { token, exp } = await tokens.signToken(7, 'session-1', 'jti-1', farFuture)
-    expect(await tokens.verifyToken(token)).toEqual({ userId: 7, sessionId: 'session-1', jti: 'jti-1', exp })
+    expect(await tokens.verifyToken(token)).toEqual({ userId: 7, sessionId: 'session-1', jti: 'jti-1', exp, cookie: false })
+  })
+
+  it('signs a session\'s JSON token and its cookie token alike, marking only the cookie\'s', async () => {
+    const { token, cookieToken, exp } = await tokens.signSessionTokens(7, 'session-1', 'jti-1', farFuture)
+    expect(cookieToken).not.toBe(token)
+    expect(await tokens.verifyToken(token)).toEqual({ userId: 7, sessionId: 'session-1', jti: 'jti-1', exp, cookie: false })
+    expect(await tokens.verifyToken(cookieToken)).toEqual({ userId: 7, sessionId: 'session-1', jti: 'jti-1', exp, cookie: true })
+  })
+
+  it.each([['"true"', 'true'], ['1', 1], ['false', false]])('does not take ck: %s for the cookie mark', async (_, ck) => {
+    expect((await tokens.verifyToken(await sign({ user_id: 7, sid: 's', ck })))?.cookie).toBe(false)
   })
 
   it('never lets a token outlive its session', async () => {

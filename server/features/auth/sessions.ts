@@ -1,7 +1,8 @@
-import { and, eq, gt, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm'
+import { useConfig } from '../../infra/config'
 import { tables, useDb } from '../../infra/db'
 import { unauthorized } from '../../infra/http/errors'
-import { randomId, signToken, type TokenClaims } from './tokens'
+import { randomId, signSessionTokens, type SessionTokens, type TokenClaims } from './tokens'
 
 /** A session lives at most this long, however often its token is refreshed. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000
@@ -15,13 +16,35 @@ export interface SessionUser {
   sessionExpiresAt: Date
 }
 
-/** Opens a session for a user and signs its first token. */
-export async function openSession(userId: number) {
+/**
+ * Opens a session for a user and signs its first tokens. The user keeps at most
+ * `maxSessionsPerUser` live sessions: the oldest beyond it end here, and so do the user's expired ones.
+ */
+export async function openSession(userId: number): Promise<SessionTokens> {
   const sessionId = randomId()
   const jti = randomId()
   const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS)
-  await useDb().insert(tables.sessions).values({ id: sessionId, userId, jti, expiresAt })
-  return { ...await signToken(userId, sessionId, jti, expiresAt), sessionExpiresAt: expiresAt }
+  const { sessions, users } = tables
+  await useDb().transaction(async (tx) => {
+    // One login of this user at a time (the user's row stays locked until commit): without it, 50
+    // parallel logins would each count the sessions before the others inserted theirs and all stay.
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update')
+    await tx.insert(sessions).values({ id: sessionId, userId, jti, expiresAt })
+    const others = await tx
+      .select({ id: sessions.id, live: sql<number>`${sessions.expiresAt} > CURRENT_TIMESTAMP(3)` })
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId), ne(sessions.id, sessionId)))
+      .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    // The new session always stays; of the others, the newest cap - 1 live ones do.
+    const keep = Math.max(0, useConfig().maxSessionsPerUser - 1)
+    const ended = [...others.filter(s => !Number(s.live)), ...others.filter(s => Number(s.live)).slice(keep)].map(s => s.id)
+    if (ended.length) await tx.delete(sessions).where(inArray(sessions.id, ended))
+  }, {
+    // Read committed: the count above sees every session committed by the login that held the lock
+    // before us, and InnoDB takes no gap locks that could deadlock logins of neighbouring users.
+    isolationLevel: 'read committed',
+  })
+  return signSessionTokens(userId, sessionId, jti, expiresAt)
 }
 
 // Prepared once: drizzle otherwise rebuilds the SQL text and its column mapping on every request,
@@ -57,15 +80,15 @@ export async function findSessionUser(claims: TokenClaims): Promise<SessionUser 
   return row
 }
 
-/** Replaces the session's current token: the previous one stops working at once. */
-export async function rotateSession(user: SessionUser) {
+/** Replaces the session's current tokens: the previous ones stop working at once. */
+export async function rotateSession(user: SessionUser): Promise<SessionTokens> {
   const jti = randomId()
   const { sessions } = tables
   const [result] = await useDb().update(sessions).set({ jti })
     .where(and(eq(sessions.id, user.sessionId), eq(sessions.jti, user.jti)))
   // A concurrent refresh with the same token won the race: this one must not mint a second valid token.
   if (result.affectedRows !== 1) throw unauthorized()
-  return { ...await signToken(user.id, user.sessionId, jti, user.sessionExpiresAt), sessionExpiresAt: user.sessionExpiresAt }
+  return signSessionTokens(user.id, user.sessionId, jti, user.sessionExpiresAt)
 }
 
 /** Ends a session: every token of it stops working at once. */
