@@ -143,7 +143,7 @@ describe('where a token may come from', () => {
     expect(cookie).toMatch(/;\s*Path=\/(;|$)/i)
     const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie)?.[1] ?? '')
     const [session] = await query<{ expires_at: Date }>('SELECT expires_at FROM sessions WHERE id = ?', [decodeToken(token).payload.sid])
-    expect(Math.abs(expires - new Date(session.expires_at).getTime())).toBeLessThanOrEqual(1000)
+    expect(Math.abs(expires - new Date(session!.expires_at).getTime())).toBeLessThanOrEqual(1000)
     expect((await fetch('/api/logout', { method: 'POST', headers: bearer(token) })).status).toBe(200)
   })
 
