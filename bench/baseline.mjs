@@ -8,6 +8,11 @@
 //   GET /me                       HS256 check + the session+user lookup of server/features/auth/sessions.ts
 //   GET /file                     fs.createReadStream of BASELINE_FILE with Content-Type/Length
 //
+// These answers re-implement the app's SQL and JSON by hand (a ceiling must not run the app's own
+// stack). bench/run.mjs therefore checks, before measuring, that /list, /list-auth (limits 1, 50, 100)
+// and /me answer byte for byte what the app's GET /api/images and GET /api/me answer, Link and
+// Cache-Control headers included, and fails the run when they do not.
+//
 // env: PORT, DB_NAME (+ DB_HOST/PORT/USER/PASSWORD), JWT_SECRET_KEY, BASELINE_FILE, BASELINE_FILE_TYPE
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createReadStream, statSync } from 'node:fs'

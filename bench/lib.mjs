@@ -26,6 +26,24 @@ export const log = (...args) => console.error('[bench]', ...args)
 export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=16']
 export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' }
 
+/**
+ * The environment of a production server on a loopback port: the start flags' malloc setting, random
+ * secrets, and the PUBLIC_URL production requires (server/infra/config.ts refuses to start without).
+ */
+export function productionServerEnv(port, { jwtSecret = randomBytes(48).toString('base64url') } = {}) {
+  return {
+    ...PRODUCTION_ENV,
+    NODE_ENV: 'production',
+    JWT_SECRET_KEY: jwtSecret,
+    SECRET_KEY: randomBytes(48).toString('base64url'),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PORT: String(port),
+    NITRO_PORT: String(port),
+    HOST: '127.0.0.1',
+    NITRO_HOST: '127.0.0.1',
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Clean-up: every child process, database and folder is registered here and removed on exit,
 // on failure and on Ctrl-C.
@@ -278,7 +296,12 @@ export function sampleRss(pid, intervalMs = 50) {
     }
     catch { /* process gone */ }
   }, intervalMs)
-  return { stop: () => { clearInterval(timer); return { peakMb: peak, samples } } }
+  return {
+    stop: () => {
+      clearInterval(timer)
+      return { peakMb: peak, samples }
+    },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,7 +37,10 @@ export function rawLoad({ port, path, headers = {}, connections = 64, duration =
       socket.write(request)
     }
     socket.on('connect', send)
-    socket.on('error', () => { errors++; resolve() })
+    socket.on('error', () => {
+      errors++
+      resolve()
+    })
     socket.on('close', () => resolve())
     socket.on('data', (chunk) => {
       let data = buffer.length ? Buffer.concat([buffer, chunk]) : chunk
@@ -45,7 +48,10 @@ export function rawLoad({ port, path, headers = {}, connections = 64, duration =
       while (data.length) {
         if (remaining < 0) {
           const end = data.indexOf(HEADER_END)
-          if (end < 0) { buffer = data; return }
+          if (end < 0) {
+            buffer = data
+            return
+          }
           const head = data.subarray(0, end).toString('latin1')
           const status = head.slice(9, 12)
           statuses[status] = (statuses[status] ?? 0) + 1

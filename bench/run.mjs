@@ -23,7 +23,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   adminQuery, cannon, cleanupAll, cpuMeter, freePort, hwmMb, log, multipartBody, onCleanup, pool, postJson, randomDbName,
-  PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
+  PRODUCTION_NODE_FLAGS, productionServerEnv, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
 } from './lib.mjs'
 import { galleryPhotos, megabyteJpeg, noisePng } from './images.mjs'
 import { rawLoad } from './rawload.mjs'
@@ -107,15 +107,9 @@ async function startServer(profileName) {
   }
   args.push(...PRODUCTION_NODE_FLAGS, join(OUTPUT_DIR, 'server/index.mjs'))
   const env = {
-    ...PRODUCTION_ENV,
-    NODE_ENV: 'production',
-    JWT_SECRET_KEY: secret,
+    ...productionServerEnv(port, { jwtSecret: secret }),
     DB_NAME: dbName,
     UPLOAD_FOLDER: uploadFolder,
-    PORT: String(port),
-    NITRO_PORT: String(port),
-    HOST: '127.0.0.1',
-    NITRO_HOST: '127.0.0.1',
     NITRO_SHUTDOWN_TIMEOUT: '5000',
     // seeding registers 20 users from one address; the login scenario uses correct passwords only
     RATE_LIMIT_REGISTER_PER_IP: '100000',
@@ -255,6 +249,42 @@ async function readBcryptCost() {
   return match ? Number(match[1]) : undefined
 }
 
+/** The response headers a client of the list and me routes sees besides the body. */
+const COMPARED_HEADERS = ['link', 'cache-control']
+
+/**
+ * Fetches each `[name, appUrl, baselineUrl]` from both servers and throws unless status, body bytes
+ * and COMPARED_HEADERS are identical (a ceiling that answers differently measures something else).
+ * Returns the app's bodies by name.
+ */
+async function checkSameAnswers(pairs, headers) {
+  const bodies = {}
+  const differences = []
+  for (const [name, appUrl, baseUrl] of pairs) {
+    const [app, base] = await Promise.all([appUrl, baseUrl].map(async (url) => {
+      const res = await fetch(url, { headers })
+      return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: Object.fromEntries(COMPARED_HEADERS.map(h => [h, res.headers.get(h)])) }
+    }))
+    bodies[name] = app.body.toString('utf8')
+    if (app.status !== 200) differences.push(`${name}: the app answered ${app.status}: ${bodies[name].slice(0, 200)}`)
+    if (app.status !== base.status) differences.push(`${name}: status ${app.status} (app) vs ${base.status} (baseline)`)
+    for (const h of COMPARED_HEADERS) {
+      if (app.headers[h] !== base.headers[h]) differences.push(`${name}: ${h}: ${app.headers[h]} (app) vs ${base.headers[h]} (baseline)`)
+    }
+    if (!app.body.equals(base.body)) {
+      let at = 0
+      while (at < app.body.length && app.body[at] === base.body[at]) at++
+      const around = b => JSON.stringify(b.subarray(Math.max(0, at - 60), at + 60).toString('utf8'))
+      differences.push(`${name}: bodies differ at byte ${at} (app ${app.body.length} bytes, baseline ${base.body.length}):\n    app      ${around(app.body)}\n    baseline ${around(base.body)}`)
+    }
+  }
+  if (differences.length) {
+    throw new Error(`bench/baseline.mjs no longer answers like the app, so its ceiling means nothing; update it to match `
+      + `server/features/images (queries.ts, dto.ts) and server/api:\n  ${differences.join('\n  ')}`)
+  }
+  return bodies
+}
+
 /** The read scenarios (list, me, file, thumb, revalidate) and their ceilings. */
 async function readScenarios(listPath) {
   // the newest image of the big user: a ~300 KB JPEG
@@ -264,16 +294,18 @@ async function readScenarios(listPath) {
   const imagePath = join(uploadFolder, row.filepath)
   await startBaseline(imagePath, row.content_type)
 
-  // Same answer from app and baseline (JSON shape and content), or the comparison means nothing.
-  const appList = await fetch(serverBase + listPath, { headers: auth(big) }).then(r => r.text())
-  const baseList = await fetch(`${baselineBase}/list?user=${big.id}&limit=50`).then(r => r.text())
-  const baseListAuth = await fetch(`${baselineBase}/list-auth?limit=50`, { headers: auth(big) }).then(r => r.text())
-  const appMe = await fetch(`${serverBase}/api/me`, { headers: auth(big) }).then(r => r.json())
-  const baseMe = await fetch(`${baselineBase}/me`, { headers: auth(big) }).then(r => r.json())
-  const sameList = appList === baseList && baseList === baseListAuth
-  const sameMe = JSON.stringify(appMe) === JSON.stringify(baseMe)
-  log(`baseline answers equal the app's: list ${sameList}, me ${sameMe} (${JSON.parse(appList).length} items, ${appList.length} bytes)`)
-  results.checks = { sameList, sameMe, listBytes: appList.length, imageId: image.id, imageBytes: row.size }
+  // The baseline re-does the app's list and me queries by hand: it is only a ceiling for the same
+  // work if it gives the same answer, byte for byte. Checked before measuring; the run fails otherwise.
+  const listChecks = await checkSameAnswers([
+    ['list', serverBase + listPath, `${baselineBase}/list?user=${big.id}&limit=50`],
+    ['list+auth', serverBase + listPath, `${baselineBase}/list-auth?limit=50`],
+    ['list limit=1', `${serverBase}/api/images?limit=1`, `${baselineBase}/list?user=${big.id}&limit=1`],
+    ['list limit=100', `${serverBase}/api/images?limit=100`, `${baselineBase}/list-auth?limit=100`],
+    ['me', `${serverBase}/api/me`, `${baselineBase}/me`],
+  ], auth(big))
+  const appList = listChecks.list
+  log(`baseline answers are byte-identical to the app's (list, list+auth, limit 1 and 100, me; ${JSON.parse(appList).length} items, ${Buffer.byteLength(appList)} bytes)`)
+  results.checks = { listBytes: Buffer.byteLength(appList), imageId: image.id, imageBytes: row.size }
 
   await withServer('list', async () => {
     const app = await measure('list', { url: serverBase + listPath, connections: 64, headers: auth(big) })
@@ -298,7 +330,9 @@ async function readScenarios(listPath) {
     return { app }
   })
   await withServer('revalidate', async () => {
-    const etag = (await fetch(fileUrl(), { headers: auth(big) }).then(async (r) => { await r.arrayBuffer(); return r.headers.get('etag') }))
+    const first = await fetch(fileUrl(), { headers: auth(big) })
+    await first.arrayBuffer()
+    const etag = first.headers.get('etag')
     const app = await measure('revalidate', { url: fileUrl(), connections: 64, headers: { ...auth(big), 'if-none-match': etag } })
     return { app, etag }
   })
@@ -531,7 +565,7 @@ function writeDoc(rows, info) {
     '',
     `Server RSS along the run (MiB): ${(info.rssTrail ?? []).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
-    `Answers compared before measuring: baseline list identical to the app's: ${info.checks?.sameList ?? 'n/a'}; baseline me identical: ${info.checks?.sameMe ?? 'n/a'}; list page ${info.checks?.listBytes ?? '?'} bytes of JSON.`,
+    `Answers compared before measuring: ${info.checks ? 'the baseline\'s list and me answers are byte-identical to the app\'s (the run stops otherwise)' : 'n/a'}; list page ${info.checks?.listBytes ?? '?'} bytes of JSON.`,
     end,
   ].join('\n')
   let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : ''
@@ -551,7 +585,10 @@ async function main() {
   const folder = uploadFolder
   // registered first, so they run last: after the server and the baseline have stopped
   onCleanup(async () => { await rm(folder, { recursive: true, force: true }) })
-  onCleanup(async () => { await adminQuery(`DROP DATABASE IF EXISTS \`${dbName}\``); log(`dropped database ${dbName}`) })
+  onCleanup(async () => {
+    await adminQuery(`DROP DATABASE IF EXISTS \`${dbName}\``)
+    log(`dropped database ${dbName}`)
+  })
   log(`database ${dbName}, upload folder ${folder}`)
 
   await startServer()
@@ -562,7 +599,10 @@ async function main() {
   if (!WEB_ONLY) await scenarios()
   if (WEB) {
     log('web: loading / in Chromium as the user with 200 images')
-    if (CPU_PROF) { await server.stop(); await startServer() }
+    if (CPU_PROF) {
+      await server.stop()
+      await startServer()
+    }
     const token = await login(webUser.username)
     results.web = await measureWeb({ base: serverBase, token })
     const w = results.web

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { photoJpeg } from './images.mjs'
-import { adminQuery, cleanupAll, freePort, log, multipartBody, onCleanup, PRODUCTION_ENV, PRODUCTION_NODE_FLAGS, randomDbName, startProcess, waitFor200 } from './lib.mjs'
+import { adminQuery, cleanupAll, freePort, log, multipartBody, onCleanup, PRODUCTION_NODE_FLAGS, productionServerEnv, randomDbName, startProcess, waitFor200 } from './lib.mjs'
 
 const arg = (name, fallback) => {
   const hit = process.argv.find(a => a.startsWith(`--${name}=`))
@@ -43,9 +43,9 @@ async function main() {
   const base = `http://127.0.0.1:${port}`
   const server = startProcess('server', [...PRODUCTION_NODE_FLAGS, join(OUTPUT, 'server/index.mjs')], {
     env: {
-      ...PRODUCTION_ENV,
-      NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DB_NAME: dbName, UPLOAD_FOLDER: uploadFolder,
-      JWT_SECRET_KEY: randomBytes(48).toString('base64'),
+      ...productionServerEnv(port),
+      DB_NAME: dbName,
+      UPLOAD_FOLDER: uploadFolder,
       // Every client registers from 127.0.0.1; the defaults would rightly refuse that many.
       RATE_LIMIT_REGISTER_PER_IP: String(CLIENTS * 2),
     },
@@ -153,7 +153,10 @@ async function main() {
     let path = '/api/images?limit=100'
     while (path) {
       const res = await fetch(base + path, { headers: { authorization: `Bearer ${user.token}` } })
-      if (res.status !== 200) { problems.push(`${user.username}: list answered ${res.status}`); break }
+      if (res.status !== 200) {
+        problems.push(`${user.username}: list answered ${res.status}`)
+        break
+      }
       for (const image of await res.json()) listed.add(image.id)
       path = /<([^>]+)>; rel="next"/.exec(res.headers.get('link') ?? '')?.[1] ?? ''
     }
