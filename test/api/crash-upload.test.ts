@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
+import mysql from 'mysql2/promise'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { BOUNDARY, fileEpilogue, filePrologue, multipart, query, until } from '../security/support'
+import { type OwnServer, rawUpload, scratchFolder, signUpOn, startOwnServer } from './upload-server'
+
+// Issue 11.12: SIGKILL the server at each step of the upload pipeline, restart it on the same upload
+// folder and database with ORPHAN_GRACE_SECONDS=0, and prove that the crash left either the whole
+// image or nothing: no temporary file, no file without a row, no row without its files.
+//
+// How each step is reached without a hook in the server (each kill point is observed from outside,
+// and the disk state right after the kill is asserted, so a missed step fails instead of passing):
+//  1. body streaming: the client sends half the body and waits; the partial temporary file appears.
+//  2. file received, request not finished: the file part is followed by the start of another part
+//     that never ends; the temporary file reaches the file's exact size while the server waits.
+//  3. image checks: a 1-bit 10000×10000 PNG (10 KB, at the 100 MP limit) takes the decoder about a
+//     second; the kill lands as soon as the temporary file is complete, before the thumbnail exists.
+//  4. files in place, row not inserted: the test holds `LOCK TABLES images WRITE`, so the INSERT waits
+//     after both files are renamed into place; the server is killed, and its waiting INSERT with it
+//     (KILL on that connection: a dead process's statement must not commit when the lock goes).
+//  5. row inserted, answer not yet read: the kill lands once the row is visible.
+// Between the thumbnail being written and the renames there is no wait the test could hold; the disk
+// states there (temporary files; one object moved and one temporary) are unions of states 3 and 4,
+// which the start-up sweeps clear in the same way.
+
+const folder = await scratchFolder()
+let server: OwnServer
+let user: { auth: Record<string, string>, userId: number }
+let control: { id: number, bytes: Buffer }
+let png: Buffer, bigPng: Buffer
+
+beforeAll(async () => {
+  server = await startOwnServer({}, folder)
+  user = await signUpOn(server)
+  png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a7bd5' } }).png().toBuffer()
+  bigPng = await sharp(randomBytes(700 * 700 * 3), { raw: { width: 700, height: 700, channels: 3 } }).png().toBuffer()
+  // An image stored before any crash: every sweep must leave it whole.
+  const res = await upload(png, 'control.png')
+  expect(res.status).toBe(201)
+  control = { id: (await res.json()).image.id, bytes: png }
+})
+afterAll(async () => { await server?.kill() })
+
+function upload(bytes: Buffer, filename: string) {
+  const { body, contentType } = multipart([{ name: 'file', filename, type: 'image/png', data: bytes }])
+  return server.fetch('/api/images/upload', { method: 'POST', headers: { ...user.auth, 'content-type': contentType }, body: new Uint8Array(body) })
+}
+
+const userDir = () => join(folder, String(user.userId))
+const storedFiles = async () => (await readdir(userDir()).catch(() => [] as string[])).sort()
+const tempFiles = async () => (await readdir(join(folder, '.tmp')).catch(() => [] as string[])).sort()
+const tempSizes = async () => Promise.all((await tempFiles()).map(async name => ({ name, size: (await stat(join(folder, '.tmp', name)).catch(() => ({ size: -1 }))).size })))
+const userRows = () => query<{ id: number, filename: string, filepath: string, thumbpath: string }>('SELECT id, filename, filepath, thumbpath FROM images WHERE user_id = ?', [user.userId])
+
+/** A valid 1-bit greyscale PNG: tiny on the wire, slow to decode. */
+function slowPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4)
+    length.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(body))
+    return Buffer.concat([length, body, crc])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = 1
+  const rows = deflateSync(Buffer.alloc((1 + Math.ceil(width / 8)) * height), { level: 9 })
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Kills the server and returns what the crash left behind. */
+async function crash() {
+  await server.kill()
+  return { temp: await tempFiles(), stored: await storedFiles() }
+}
+
+async function restart() {
+  server = await startOwnServer({ ORPHAN_GRACE_SECONDS: '0' }, folder)
+}
+
+/** The whole image or nothing: files and rows agree exactly, no temporary file, the control image intact. */
+async function expectWholeOrNothing() {
+  const rows = await userRows()
+  const expected = rows.flatMap(r => [r.filepath, r.thumbpath]).map(key => key.split('/')[1]!).sort()
+  // The consistency sweep runs in the background once the server is up.
+  await until(async () => JSON.stringify(await storedFiles()) === JSON.stringify(expected) && (await tempFiles()).length === 0, 10_000, 100)
+  expect({ stored: await storedFiles(), temp: await tempFiles() }).toEqual({ stored: expected, temp: [] })
+  const served = await server.fetch(`/api/images/${control.id}/file`, { headers: user.auth })
+  expect(served.status).toBe(200)
+  expect(Buffer.from(await served.arrayBuffer()).equals(control.bytes)).toBe(true)
+  expect(await server.faults()).toEqual([])
+  return rows
+}
+
+describe('a crash at each step of the upload pipeline leaves the whole image or nothing (ORPHAN_GRACE_SECONDS=0 on restart)', () => {
+  it('1. while the body streams into the temporary file', async () => {
+    const body = Buffer.concat([filePrologue('streaming.png'), bigPng, fileEpilogue()])
+    const client = rawUpload(server, user.auth, body.length, multipart([]).contentType)
+    client.socket.write(body.subarray(0, body.length >> 1))
+    expect(await until(async () => (await tempSizes()).some(t => t.size > 0), 5000)).toBe(true)
+    expect((await crash()).temp).toEqual([expect.stringMatching(/\.upload$/)])
+    client.socket.destroy()
+    await restart()
+    expect((await expectWholeOrNothing()).map(r => r.filename)).toEqual(['control.png'])
+  })
+
+  it('2. with the file received whole and the request not finished', async () => {
+    const body = Buffer.concat([
+      filePrologue('received.png'), bigPng,
+      Buffer.from(`\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="note"\r\n\r\nnever finished`),
+    ])
+    const client = rawUpload(server, user.auth, body.length + 1000, multipart([]).contentType)
+    client.socket.write(body)
+    expect(await until(async () => (await tempSizes()).some(t => t.size === bigPng.length), 5000)).toBe(true)
+    expect((await crash()).temp).toEqual([expect.stringMatching(/\.upload$/)])
+    client.socket.destroy()
+    await restart()
+    expect((await expectWholeOrNothing()).map(r => r.filename)).toEqual(['control.png'])
+  })
+
+  it('3. while the image is being checked, before its thumbnail exists', async () => {
+    const slow = slowPng(10_000, 10_000)
+    const answer = upload(slow, 'slow.png').catch(() => undefined)
+    expect(await until(async () => (await tempSizes()).some(t => t.size === slow.length), 5000, 5)).toBe(true)
+    const storedBefore = await storedFiles()
+    expect(await crash()).toEqual({ temp: [expect.stringMatching(/\.upload$/)], stored: storedBefore })
+    await answer
+    await restart()
+    expect((await expectWholeOrNothing()).map(r => r.filename)).toEqual(['control.png'])
+  })
+
+  it('4. with both files moved into place and the row not inserted', async () => {
+    const filename = `locked-${randomBytes(4).toString('hex')}.png`
+    const storedBefore = await storedFiles()
+    const lock = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: inject('dbName') })
+    try {
+      await lock.query('LOCK TABLES images WRITE')
+      const answer = upload(png, filename).catch(() => undefined)
+      // Original and thumbnail in place, nothing left in .tmp: the pipeline is waiting on its INSERT.
+      expect(await until(async () => (await storedFiles()).length === storedBefore.length + 2 && (await tempFiles()).length === 0, 10_000)).toBe(true)
+      const left = await crash()
+      expect(left.temp).toEqual([])
+      expect(left.stored.filter(name => !storedBefore.includes(name))).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.png$/), expect.stringMatching(/^[0-9a-f]{32}\.thumb\.webp$/)])
+      // The dead server's INSERT is still queued behind the lock: end it, as the crash would have.
+      const [waiting] = await lock.query<mysql.RowDataPacket[]>('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${filename}%`])
+      expect(waiting).toHaveLength(1)
+      await lock.query(`KILL ${Number(waiting[0]!.ID)}`)
+      await answer
+    }
+    finally {
+      await lock.query('UNLOCK TABLES')
+      await lock.end()
+    }
+    await restart()
+    expect((await expectWholeOrNothing()).map(r => r.filename)).toEqual(['control.png'])
+  })
+
+  it('5. with the row inserted and the answer not yet read', async () => {
+    const filename = `committed-${randomBytes(4).toString('hex')}.png`
+    const answer = upload(png, filename).catch(() => undefined)
+    expect(await until(async () => (await userRows()).some(r => r.filename === filename), 10_000)).toBe(true)
+    await crash()
+    await answer
+    await restart()
+    const rows = await expectWholeOrNothing()
+    expect(rows.map(r => r.filename).sort()).toEqual(['control.png', filename].sort())
+    const image = rows.find(r => r.filename === filename)!
+    const served = await server.fetch(`/api/images/${image.id}/file`, { headers: user.auth })
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true)
+  })
+})
