@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../shared/contracts/errors'
-import { CLIENT_ERROR_CODES } from '../../composables/apiError'
+import { apiFailure, CLIENT_ERROR_CODES } from '../../composables/apiError'
 
 // The ErrorCode table (shared/contracts/errors.ts) is the one list of codes: the server answers
 // only these, the web app translates every one of them, and the routes' answers are typed by the
@@ -50,6 +50,17 @@ describe('error translations', () => {
 
   it('keeps the web app\'s own codes apart from the API\'s', () => {
     expect(CLIENT.filter(code => TABLE.includes(code))).toEqual([])
+  })
+})
+
+describe('a failure as the web app sees it', () => {
+  it.each([
+    ['a code of the table', 404, { code: 'IMAGE_NOT_FOUND', message: '图片不存在' }, { code: 'IMAGE_NOT_FOUND', message: '图片不存在' }],
+    ['a code of the web app', 0, { code: 'ABORTED', message: '' }, { code: 'ABORTED', message: '' }],
+    // A newer server's code this build cannot translate: shown with the server's own message.
+    ['a code nobody knows', 418, { code: 'SOMETHING_NEW', message: '新的错误' }, { code: 'UNKNOWN_ERROR', message: '新的错误' }],
+  ])('keeps %s typed as a FailureCode', (_, status, body, expected) => {
+    expect(apiFailure(status, body)).toMatchObject({ status, ...expected })
   })
 })
 
