@@ -1,19 +1,22 @@
 import { rm } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { join } from 'node:path'
-import { fetch } from '@nuxt/test-utils/e2e'
+import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, postJson, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
 import { expectApiError, expectNoLeak, multipart, type Part, postUpload, query, uploadParts } from './support'
 
-const { uploadFolder } = await startServer()
+const { uploadFolder, port } = await startServer()
 
 let token: string
-let hygieneImage: { id: number, url: string }
+let otherToken: string
+let hygieneImage: { id: number, url: string, thumbnail_url: string }
 
 // Only the top-level beforeAll may call the server: @nuxt/test-utils sets its context for tests and for this hook.
 beforeAll(async () => {
   token = (await signUp()).token
+  otherToken = (await signUp()).token
   hygieneImage = await uploadAs('hygiene.png', await makeImage('png'))
 })
 
@@ -138,7 +141,11 @@ describe('error hygiene', () => {
     ['an unknown API route', () => fetch('/api/../api/admin')],
     ['a wrong method on login', () => fetch('/api/login', { method: 'PUT' })],
     ['PHP named .png', () => { const m = multipartOf([{ name: 'file', filename: 'x.png', data: '<?php ?>' }]); return postUpload(token, m.body, m.contentType) }],
-    ['a truncated image', async () => { const png = await makeImage('png', 300, 300, '#123456'); const m = multipartOf([{ name: 'file', filename: 'x.png', data: png.subarray(0, 120) }]); return postUpload(token, m.body, m.contentType) }],
+    ['a truncated image', async () => {
+      const png = await makeImage('png', 300, 300, '#123456')
+      const m = multipartOf([{ name: 'file', filename: 'x.png', data: png.subarray(0, 120) }])
+      return postUpload(token, m.body, m.contentType)
+    }],
     ['a multipart body without a boundary', () => postUpload(token, 'x', 'multipart/form-data')],
     ['a multipart body cut short', () => postUpload(token, multipartOf([{ name: 'file', filename: 'x.png', data: 'abc' }]).body.subarray(0, 60), `multipart/form-data; boundary=${'----gallery-security-7MA4YWxkTrZu0gW'}`)],
   ])('answers %s with {message, code} only: no stack, SQL, library name or path', async (_, send) => {
@@ -156,6 +163,59 @@ describe('error hygiene', () => {
     const res = await fetch(lost.url, { headers: bearer(token) })
     const text = JSON.stringify(await expectApiError(res, 404, 'IMAGE_NOT_FOUND'))
     expectNoLeak(text, uploadFolder, row!.filepath)
+  })
+})
+
+// Headers that differ between any two responses (or depend on the connection), not on the method.
+const VOLATILE = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id'])
+const stableHeaders = (res: Response) => Object.fromEntries([...res.headers].filter(([name]) => !VOLATILE.has(name)))
+
+/** Everything the server sends back for a raw request: a HEAD answer must end with its headers. */
+function rawExchange(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1') })
+    socket.on('close', () => resolve(received))
+    socket.on('error', reject)
+    // Written, not ended: Node's HTTP server drops a request whose client half-closes at once.
+    socket.write(request)
+  })
+}
+
+describe('HEAD on the owner\'s file route', () => {
+  it.each<[string, (image: { url: string, thumbnail_url: string }) => string, Record<string, string>, number]>([
+    ['the original', image => image.url, {}, 200],
+    ['the thumbnail', image => image.thumbnail_url, {}, 200],
+    ['a byte range of the original', image => image.url, { range: 'bytes=10-99' }, 206],
+    ['a revalidation with the current ETag', image => image.url, { 'if-none-match': '*' }, 304],
+  ])('answers like GET for %s: same status, same headers, no body', async (_, path, extra, status) => {
+    const headers = { ...bearer(token), ...extra }
+    const get = await fetch(path(hygieneImage), { headers })
+    const head = await fetch(path(hygieneImage), { method: 'HEAD', headers })
+    expect(get.status).toBe(status)
+    expect(head.status).toBe(status)
+    expect(stableHeaders(head)).toEqual(stableHeaders(get))
+    expect((await head.arrayBuffer()).byteLength).toBe(0)
+  })
+
+  it('sends nothing after the headers (checked on the wire)', async () => {
+    const path = new URL(url(hygieneImage.url)).pathname + new URL(url(hygieneImage.url)).search
+    const answer = await rawExchange(`HEAD ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${bearer(token).authorization}\r\nConnection: close\r\n\r\n`)
+    const [head, body] = answer.split('\r\n\r\n')
+    expect(head).toMatch(/^HTTP\/1\.1 200 /)
+    expect(head).toMatch(/\r\ncontent-length: [1-9]\d*\r\n/i)
+    expect(body).toBe('')
+  })
+
+  it.each<[string, () => Record<string, string>, number]>([
+    ['without a token', () => ({}), 401],
+    ['as another user', () => bearer(otherToken), 404],
+  ])('answers HEAD %s like GET', async (_, headers, status) => {
+    const get = await fetch(hygieneImage.url, { headers: headers() })
+    const head = await fetch(hygieneImage.url, { method: 'HEAD', headers: headers() })
+    expect(get.status).toBe(status)
+    expect(head.status).toBe(status)
   })
 })
 

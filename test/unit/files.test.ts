@@ -1,6 +1,19 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync } from 'node:fs'
+import { rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
+import { afterAll, describe, expect, it } from 'vitest'
+import { inspectImage } from '../../server/features/images/inspect'
 import { contentDisposition, parseRange } from '../../server/features/images/serve'
 import { allowedExtension, cleanFilename } from '../../server/features/images/receive'
+
+// inspectImage reads the configuration on first use: a pixel limit of one megapixel, a scratch upload folder.
+const scratch = mkdtempSync(join(tmpdir(), 'gallery-unit-files-'))
+process.env.MAX_IMAGE_PIXELS = String(1000 * 1000)
+process.env.UPLOAD_FOLDER = scratch
+process.env.GALLERY_DATA_DIR = join(scratch, 'data')
+afterAll(() => rm(scratch, { recursive: true, force: true }))
 
 describe('upload names', () => {
   it.each([
@@ -56,5 +69,46 @@ describe('serving', () => {
   it('encodes the display name per RFC 6266/5987 with a safe ASCII fallback', () => {
     expect(contentDisposition('照片 "a".jpg')).toBe(`inline; filename="__ _a_.jpg"; filename*=UTF-8''%E7%85%A7%E7%89%87%20%22a%22.jpg`)
     expect(contentDisposition('plain.png')).toBe(`inline; filename="plain.png"; filename*=UTF-8''plain.png`)
+  })
+})
+
+/** A PNG file whose header declares width × height 1-bit pixels (tiny on disk whatever it declares). */
+async function pngDeclaring(width: number, height: number): Promise<string> {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4)
+    length.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(body))
+    return Buffer.concat([length, body, crc])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr[8] = 1
+  const rows = deflateSync(Buffer.alloc((1 + Math.ceil(width / 8)) * height), { level: 9 })
+  const file = join(scratch, `${width}x${height}.png`)
+  await writeFile(file, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]))
+  return file
+}
+
+describe('pixel limit (MAX_IMAGE_PIXELS = 1 000 000), decided from the header\'s numbers', () => {
+  it.each([
+    [1000, 1000],
+    [4000, 250],
+    [2000, 500],
+  ])('accepts %i×%i (at the limit) and makes its thumbnail', async (width, height) => {
+    const image = await inspectImage(await pngDeclaring(width, height), 'png')
+    expect(image).toMatchObject({ contentType: 'image/png', width, height })
+    expect((await stat(image.thumbFile)).size).toBeGreaterThan(0)
+    await rm(image.thumbFile)
+  })
+
+  it.each([
+    [1001, 1000],
+    [1000, 1001],
+    [20_000, 20_000], // over sharp's own default limit too
+  ])('refuses %i×%i with 400 IMAGE_TOO_LARGE', async (width, height) => {
+    await expect(inspectImage(await pngDeclaring(width, height), 'png')).rejects.toMatchObject({ statusCode: 400, data: { code: 'IMAGE_TOO_LARGE' } })
   })
 })
