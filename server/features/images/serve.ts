@@ -84,5 +84,9 @@ export async function sendImage(event: H3Event, image: ImageRow, variant: ImageV
   const body = await store.get(key, stats.size > 0 ? { start, end } : undefined)
   // Deleted between stat and get (a parallel delete): the same 404 as a missing file.
   if (!body) throw missingFile(image, variant)
+  // h3 leaves a piped stream open when the client goes away (it only calls `abort()`, which file
+  // streams lack): close the file with the response, whichever way it ends.
+  event.node.res.once('close', () => body.destroy())
+  if (!event.node.res.socket) body.destroy()
   return sendStream(event, body)
 }
