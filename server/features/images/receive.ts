@@ -7,6 +7,7 @@ import type { H3Event } from 'h3'
 import { getHeader } from 'h3'
 import { ALLOWED_EXTENSIONS } from '../../../shared/contracts/images'
 import { useConfig } from '../../infra/config'
+import { discardBody } from '../../infra/http/body'
 import { apiError } from '../../infra/http/errors'
 import { removeTemp, tempFileName, uploadTempDir } from '../../infra/tempFiles'
 
@@ -17,29 +18,6 @@ const MULTIPART_OVERHEAD = 64 * 1024
 export const noFile = () => apiError('NO_FILE')
 export const unsupportedType = () => apiError('UNSUPPORTED_TYPE')
 const tooLarge = () => apiError('FILE_TOO_LARGE', { headers: { Connection: 'close' } })
-
-/**
- * Waits (bounded: `limit` more bytes, 15 s) until the client has finished sending a body we are
- * refusing, so that browsers read our 4xx instead of reporting a broken connection. The bytes are
- * dropped as they come (the caller has called `resume()`); nothing is buffered.
- */
-function discardRest(req: import('node:http').IncomingMessage, limit: number): Promise<void> {
-  if (req.complete || req.destroyed) return Promise.resolve()
-  return new Promise((resolve) => {
-    let seen = 0
-    const done = () => {
-      clearTimeout(timer)
-      req.off('data', count).off('end', done).off('close', done)
-      resolve()
-    }
-    const count = (chunk: Buffer) => {
-      seen += chunk.length
-      if (seen > limit) done()
-    }
-    const timer = setTimeout(done, 15_000)
-    req.on('data', count).on('end', done).on('close', done)
-  })
-}
 
 /** The display name kept from what the client sent: last path segment, NFC, no control characters, ≤ 255 characters. */
 export function cleanFilename(raw: string): string {
@@ -99,7 +77,7 @@ export async function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
   const declared = Number(getHeader(event, 'content-length') ?? 0)
   if (declared > maxContentLength + MULTIPART_OVERHEAD) {
     // Read (and drop) a body of reasonable size before answering; a bigger one gets its answer at once.
-    if (declared <= maxContentLength * 4) await discardRest(req.resume(), declared)
+    if (declared <= maxContentLength * 4) await discardBody(req.resume(), declared)
     throw tooLarge()
   }
   // The only wait before the parser is attached; the body stays paused meanwhile (nothing reads it).
@@ -146,7 +124,7 @@ export async function receiveUpload(event: H3Event): Promise<ReceivedUpload> {
       // Ends a write in progress, which then removes its temporary file; one already written is removed here.
       fileStream?.destroy(new Error('upload refused'))
       const finished = writing ? writing.then(upload => removeTemp(upload.tempFile)).then(ignore, ignore) : Promise.resolve()
-      const rest = waitForBody ? discardRest(req, maxContentLength * 2) : Promise.resolve()
+      const rest = waitForBody ? discardBody(req, maxContentLength * 2) : Promise.resolve()
       Promise.all([finished, rest]).finally(() => rejectPromise(error))
     }
 

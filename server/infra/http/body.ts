@@ -1,16 +1,43 @@
+import type { IncomingMessage } from 'node:http'
 import type { H3Event } from 'h3'
 import { getHeader } from 'h3'
 import type { z } from 'zod'
 import { apiError } from './errors'
 
 const MAX_JSON_BYTES = 16 * 1024
+/** How much more of a refused JSON body is read (and dropped) so that the client gets to read the 413. */
+const JSON_DISCARD_BYTES = 1024 * 1024
+
+/**
+ * Waits (bounded: `limit` more bytes, 15 s) until the client has finished sending a body we are
+ * refusing, so that clients read our 4xx instead of reporting a broken connection. The bytes are
+ * dropped as they come (the caller has called `resume()`); nothing is buffered.
+ */
+export function discardBody(req: IncomingMessage, limit: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve()
+  return new Promise((resolve) => {
+    let seen = 0
+    const done = () => {
+      clearTimeout(timer)
+      req.off('data', count).off('end', done).off('close', done)
+      resolve()
+    }
+    const count = (chunk: Buffer) => {
+      seen += chunk.length
+      if (seen > limit) done()
+    }
+    const timer = setTimeout(done, 15_000)
+    req.on('data', count).on('end', done).on('close', done)
+  })
+}
 
 const tooLarge = (headers?: Record<string, string>) => apiError('PAYLOAD_TOO_LARGE', { headers })
 
 /**
  * Reads at most `limit` bytes of the request body, or answers 413 without buffering the rest. The
  * request is never destroyed (that would take the socket, and the 413 with it): past the limit the
- * rest is discarded as it comes, and the connection closes after the answer.
+ * rest is read and dropped (bounded), and a body that still has not ended gets its connection
+ * closed after the answer.
  */
 function readLimitedText(event: H3Event, limit: number): Promise<string> {
   const req = event.node.req
@@ -27,8 +54,7 @@ function readLimitedText(event: H3Event, limit: number): Promise<string> {
       if (total <= limit) return void chunks.push(chunk)
       stop()
       req.resume()
-      // A chunked body has no known end: close the connection after the answer instead of reading on.
-      reject(tooLarge({ Connection: 'close' }))
+      discardBody(req, JSON_DISCARD_BYTES).then(() => reject(tooLarge(req.complete ? undefined : { Connection: 'close' })))
     }
     const onEnd = () => {
       stop()
