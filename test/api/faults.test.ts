@@ -19,7 +19,10 @@ function databaseProxy() {
       const upstream = connect(3306, '127.0.0.1')
       sockets.add(client).add(upstream)
       client.pipe(upstream).pipe(client)
-      const close = () => { client.destroy(); upstream.destroy() }
+      const close = () => {
+        client.destroy()
+        upstream.destroy()
+      }
       client.on('error', close).on('close', close)
       upstream.on('error', close).on('close', close)
     })
@@ -83,8 +86,8 @@ describe('storage faults', () => {
     expect(res.status).toBe(507)
     expect(await res.json()).toEqual({ message: '存储空间不足，上传失败', code: 'INSUFFICIENT_STORAGE' })
     expect(readdirSync(join(tinyDisk, '.tmp'))).toEqual([])
-    const list = await (await fetch('/api/images', { headers: bearer(token) })).json()
-    expect(list.map((i: any) => i.filename)).toEqual(['first.png'])
+    const list = await (await fetch('/api/images', { headers: bearer(token) })).json() as Array<{ filename: string }>
+    expect(list.map(i => i.filename)).toEqual(['first.png'])
     expect((await fetch(stored.url, { headers: bearer(token) })).status).toBe(200)
   })
 })
@@ -95,7 +98,8 @@ describe('crash leftovers', () => {
     const kept = (await (await upload(token, await noise(20, 20), 'kept.png')).json()).image
     const lost = (await (await upload(token, await noise(20, 20), 'lost.png')).json()).image
     const db = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: inject('dbName') })
-    const [[row]] = await db.query('SELECT user_id, filepath FROM images WHERE id = ?', [lost.id]) as any
+    const [[row]] = await db.query<Array<{ user_id: number, filepath: string } & mysql.RowDataPacket>>('SELECT user_id, filepath FROM images WHERE id = ?', [lost.id])
+    if (!row) throw new Error('the uploaded image has no row')
     execFileSync('rm', [join(tinyDisk, row.filepath)])
     mkdirSync(join(tinyDisk, String(row.user_id)), { recursive: true })
     writeFileSync(join(tinyDisk, String(row.user_id), 'deadbeef.png'), 'orphan')
@@ -110,8 +114,8 @@ describe('crash leftovers', () => {
 
     const repaired = spawnSync(process.execPath, ['scripts/doctor.ts', '--repair'], { env, encoding: 'utf8' })
     expect(repaired.status).toBe(0)
-    const [rows] = await db.query('SELECT id FROM images WHERE id IN (?)', [[kept.id, lost.id]]) as any
-    expect(rows.map((r: any) => r.id)).toEqual([kept.id])
+    const [rows] = await db.query<Array<{ id: number } & mysql.RowDataPacket>>('SELECT id FROM images WHERE id IN (?)', [[kept.id, lost.id]])
+    expect(rows.map(r => r.id)).toEqual([kept.id])
     await db.end()
     const again = spawnSync(process.execPath, ['scripts/doctor.ts'], { env, encoding: 'utf8' })
     expect(again.stdout).toContain('everything is consistent')

@@ -260,6 +260,7 @@ describe('hostile file names are kept only as cleaned display names', () => {
     const { image } = await res.json()
     if (typeof expected === 'string') expect(image.filename).toBe(expected)
     else expected(image.filename)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not remain
     expect(image.filename).not.toMatch(/[/\\\u0000-\u001F\u202A-\u202E\u2066-\u2069]/)
     // The bytes went to <user id>/<random>.png and its thumbnail, nowhere else.
     const added = (await listFiles(uploadFolder)).filter(f => !before.includes(f))
