@@ -4,7 +4,10 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, PASSWORD, postJson, signUp, uniqueName, upload } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, listFiles, query, userId } from '../security/support'
+import { userId } from '../support/accounts'
+import { query } from '../support/db'
+import { expectApiError } from '../support/errors'
+import { listFiles } from '../support/files'
 
 // Every route under server/api, walked with each kind of caller (CONVENTIONS "Authorization in one
 // place"): anonymous, the owner of the resource, and another signed-in user. The table is checked

@@ -2,7 +2,10 @@ import { readdir, readlink } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { multipart, noiseImage, query, until } from '../security/support'
+import { query } from '../support/db'
+import { until } from '../support/files'
+import { noiseImage } from '../support/images'
+import { multipart } from '../support/multipart'
 import { type OwnServer, signUpOn, startOwnServer } from './upload-server'
 
 // Serving reads through the storage interface; a download the client abandons must not keep the

@@ -5,7 +5,9 @@ import { crc32, deflateSync } from 'node:zlib'
 import mysql from 'mysql2/promise'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { BOUNDARY, fileEpilogue, filePrologue, multipart, query, until } from '../security/support'
+import { query } from '../support/db'
+import { until } from '../support/files'
+import { BOUNDARY, fileEpilogue, filePrologue, multipart } from '../support/multipart'
 import { type OwnServer, rawUpload, scratchFolder, signUpOn, startOwnServer } from './upload-server'
 
 // Issue 11.12: SIGKILL the server at each step of the upload pipeline, restart it on the same upload

@@ -7,7 +7,8 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { describe, expect, it } from 'vitest'
 import { makeImage } from '../setup/api'
 import { startServer } from '../setup/server'
-import { query, until } from '../security/support'
+import { query } from '../support/db'
+import { until } from '../support/files'
 import { type OwnServer, scratchFolder, signUpOn, startOwnServer } from './upload-server'
 
 // Temporary files as a crashed process, a live process (this test runner) and an unknown writer left them.

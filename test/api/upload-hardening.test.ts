@@ -3,7 +3,9 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { fileEpilogue, filePrologue, multipart, noiseImage, type Part, until } from '../security/support'
+import { until } from '../support/files'
+import { noiseImage } from '../support/images'
+import { fileEpilogue, filePrologue, multipart, type Part } from '../support/multipart'
 import { type OwnServer, rawUpload, signUpOn, startOwnServer } from './upload-server'
 
 // Issue 11, points 7, 8 and 10, on a server of this file's own: an idle upload is cut off after 2 s,

@@ -3,7 +3,10 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, exists, imageRows, listFiles, listImages, query, userId } from './support'
+import { listImages, userId } from '../support/accounts'
+import { imageRows, query } from '../support/db'
+import { expectApiError } from '../support/errors'
+import { exists, listFiles } from '../support/files'
 
 const { uploadFolder } = await startServer()
 

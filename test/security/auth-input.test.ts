@@ -2,7 +2,10 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { describe, expect, it } from 'vitest'
 import { PASSWORD, postJson, uniqueName } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, rawRequest, sessionRows, useVictim, usersNamed } from './support'
+import { useVictim } from '../support/accounts'
+import { sessionRows, usersNamed } from '../support/db'
+import { expectApiError } from '../support/errors'
+import { rawRequest } from '../support/rawHttp'
 
 // Many failed logins for the same (attack) usernames below: the per-user limit must not turn them into 429s.
 await startServer({ RATE_LIMIT_LOGIN_PER_USER: '100000' })

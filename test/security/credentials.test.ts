@@ -2,7 +2,9 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { describe, expect, it } from 'vitest'
 import { bearer, PASSWORD, postJson, uniqueName } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, query, sessionRows, useVictim, usersNamed } from './support'
+import { useVictim } from '../support/accounts'
+import { query, sessionRows, usersNamed } from '../support/db'
+import { expectApiError } from '../support/errors'
 
 // Many failed logins for the same (attack) usernames below: the per-user limit must not turn them into 429s.
 // (Kept apart from auth-input.test.ts so the password hashing of both files runs on two servers in parallel.)

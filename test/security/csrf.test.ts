@@ -2,7 +2,12 @@ import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, PASSWORD, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, listFiles, listImages, loginCookie, multipart, rawRequest, sessionRows, userId } from './support'
+import { listImages, loginCookie, userId } from '../support/accounts'
+import { sessionRows } from '../support/db'
+import { expectApiError } from '../support/errors'
+import { listFiles } from '../support/files'
+import { multipart } from '../support/multipart'
+import { rawRequest } from '../support/rawHttp'
 
 const { uploadFolder } = await startServer()
 

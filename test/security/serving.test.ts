@@ -5,7 +5,9 @@ import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, postJson, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, expectNoLeak, multipart, type Part, postUpload, query, uploadParts } from './support'
+import { query } from '../support/db'
+import { expectApiError, expectNoLeak } from '../support/errors'
+import { multipart, type Part, postUpload, uploadParts } from '../support/multipart'
 
 const { uploadFolder, port } = await startServer()
 

@@ -2,7 +2,9 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD, postJson, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, sessionRows, UNAUTHORIZED, userId } from './support'
+import { userId } from '../support/accounts'
+import { sessionRows } from '../support/db'
+import { expectApiError, UNAUTHORIZED } from '../support/errors'
 
 // Production behind TLS: the address people use is https (the tests still speak http to the server
 // itself, as the TLS-terminating proxy would).

@@ -2,7 +2,8 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, PASSWORD, postJson, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
-import { expectApiError, rawRequest, UNAUTHORIZED } from './support'
+import { expectApiError, UNAUTHORIZED } from '../support/errors'
+import { rawRequest } from '../support/rawHttp'
 
 await startServer()
 

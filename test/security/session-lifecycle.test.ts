@@ -2,7 +2,10 @@ import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, PASSWORD, postJson, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
-import { decodeToken, expectApiError, query, randomKey, sessionRows, signWith, UNAUTHORIZED, userId } from './support'
+import { userId } from '../support/accounts'
+import { query, sessionRows } from '../support/db'
+import { expectApiError, UNAUTHORIZED } from '../support/errors'
+import { decodeToken, randomKey, signWith } from '../support/tokens'
 
 // Tokens that live one second, so that they really expire during the file (not forged as expired);
 // at most three live sessions per user, so that the cap is reached with a handful of logins.
@@ -22,7 +25,7 @@ async function login(username: string): Promise<Login> {
   expect(res.status).toBe(200)
   const json = (await res.json()).token as string
   const cookie = /gallery_token=([^;]*)/.exec(res.headers.get('set-cookie') ?? '')?.[1] ?? ''
-  return { json, cookie, sid: decodeToken(json).payload.sid }
+  return { json, cookie, sid: String(decodeToken(json).payload.sid) }
 }
 
 const sessionAlive = async (sid: string) => (await query('SELECT id FROM sessions WHERE id = ?', [sid])).length === 1

@@ -3,7 +3,10 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, PASSWORD, postJson, signUp, uniqueName, upload } from '../setup/api'
 import { startServer, TEST_SECRET } from '../setup/server'
-import { b64url, decodeToken, expectApiError, imageRows, listImages, query, randomKey, sessionRows, signWith, UNAUTHORIZED, userId } from './support'
+import { listImages, userId } from '../support/accounts'
+import { imageRows, query, sessionRows } from '../support/db'
+import { expectApiError, UNAUTHORIZED } from '../support/errors'
+import { b64url, decodeToken, randomKey, signWith } from '../support/tokens'
 
 await startServer()
 

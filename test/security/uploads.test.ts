@@ -6,10 +6,13 @@ import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
-import {
-  BOUNDARY, exists, expectApiError, fileEpilogue, filePrologue, imageRows, listFiles, listImages, multipart, noiseImage,
-  type Part, postUpload, query, rawRequest, tmpFiles, until, uploadParts, userId,
-} from './support'
+import { listImages, userId } from '../support/accounts'
+import { imageRows, query } from '../support/db'
+import { expectApiError } from '../support/errors'
+import { exists, listFiles, tmpFiles, until } from '../support/files'
+import { noiseImage } from '../support/images'
+import { BOUNDARY, fileEpilogue, filePrologue, multipart, type Part, postUpload, uploadParts } from '../support/multipart'
+import { rawRequest } from '../support/rawHttp'
 
 const { uploadFolder } = await startServer()
 
