@@ -135,9 +135,3 @@ async function settle(operations: Array<Promise<unknown>>): Promise<void> {
     if (result.status === 'rejected') reportRedis(result.reason instanceof Error ? result.reason.message : String(result.reason))
   }
 }
-
-/** Closes the Redis connection (graceful shutdown). */
-export async function closeRateLimits(): Promise<void> {
-  await redis?.quit().catch(() => redis?.disconnect())
-  redis = undefined
-}

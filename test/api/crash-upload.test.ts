@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import mysql from 'mysql2/promise'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { query } from '../support/db'
 import { until } from '../support/files'
+import { blankBilevelPng } from '../support/images'
 import { BOUNDARY, fileEpilogue, filePrologue, multipart } from '../support/multipart'
 import { type OwnServer, rawUpload, scratchFolder, signUpOn, startOwnServer } from './upload-server'
 
@@ -57,24 +57,6 @@ const storedFiles = async () => (await readdir(userDir()).catch(() => [] as stri
 const tempFiles = async () => (await readdir(join(folder, '.tmp')).catch(() => [] as string[])).sort()
 const tempSizes = async () => Promise.all((await tempFiles()).map(async name => ({ name, size: (await stat(join(folder, '.tmp', name)).catch(() => ({ size: -1 }))).size })))
 const userRows = () => query<{ id: number, filename: string, filepath: string, thumbpath: string }>('SELECT id, filename, filepath, thumbpath FROM images WHERE user_id = ?', [user.userId])
-
-/** A valid 1-bit greyscale PNG: tiny on the wire, slow to decode. */
-function slowPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(data.length)
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(body))
-    return Buffer.concat([length, body, crc])
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr[8] = 1
-  const rows = deflateSync(Buffer.alloc((1 + Math.ceil(width / 8)) * height), { level: 9 })
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))])
-}
 
 /** Kills the server and returns what the crash left behind. */
 async function crash() {
@@ -127,7 +109,7 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
   })
 
   it('3. while the image is being checked, before its thumbnail exists', async () => {
-    const slow = slowPng(10_000, 10_000)
+    const slow = blankBilevelPng(10_000, 10_000) // tiny on the wire, about a second to decode
     const answer = upload(slow, 'slow.png').catch(() => undefined)
     expect(await until(async () => (await tempSizes()).some(t => t.size === slow.length), 5000, 5)).toBe(true)
     const storedBefore = await storedFiles()

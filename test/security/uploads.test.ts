@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { request } from 'node:http'
 import { dirname } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp } from '../setup/api'
@@ -10,7 +9,7 @@ import { listImages, userId } from '../support/accounts'
 import { imageRows, query } from '../support/db'
 import { expectApiError } from '../support/errors'
 import { exists, listFiles, tmpFiles, until } from '../support/files'
-import { noiseImage } from '../support/images'
+import { blankBilevelPng, noiseImage } from '../support/images'
 import { BOUNDARY, fileEpilogue, filePrologue, multipart, type Part, postUpload, uploadParts } from '../support/multipart'
 import { rawRequest } from '../support/rawHttp'
 
@@ -54,26 +53,8 @@ async function expectNothingStored(filesBefore: string[]) {
 // ---------------------------------------------------------------------------------------------
 // Hand-made hostile images
 
-const pngChunk = (type: string, data: Buffer) => {
-  const length = Buffer.alloc(4)
-  length.writeUInt32BE(data.length)
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(body))
-  return Buffer.concat([length, body, crc])
-}
-const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])
-
-/** A valid 1-bit greyscale PNG of width×height blank pixels: ~50 KB on disk, 400 Mpx decoded. */
-function pngBomb(width = 20000, height = 20000): Buffer {
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr[8] = 1 // bit depth
-  ihdr[9] = 0 // greyscale
-  const rows = deflateSync(Buffer.alloc((1 + Math.ceil(width / 8)) * height), { level: 9 })
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', rows), pngChunk('IEND', Buffer.alloc(0))])
-}
+/** 20000 × 20000 blank pixels: ~50 KB on disk, 400 Mpx decoded. */
+const pngBomb = () => blankBilevelPng(20000, 20000)
 
 /** A real small JPEG whose frame header (SOF0) claims 30000×30000 pixels. */
 function jpegBomb(small: Buffer): Buffer {

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs'
 import { rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { inspectImage } from '../../server/features/images/inspect'
 import { contentDisposition, parseRange } from '../../server/features/images/serve'
 import { allowedExtension, cleanFilename } from '../../server/features/images/receive'
+import { blankBilevelPng } from '../support/images'
 
 // inspectImage reads the configuration on first use: a pixel limit of one megapixel, a scratch upload folder.
 const scratch = mkdtempSync(join(tmpdir(), 'gallery-unit-files-'))
@@ -74,21 +74,8 @@ describe('serving', () => {
 
 /** A PNG file whose header declares width × height 1-bit pixels (tiny on disk whatever it declares). */
 async function pngDeclaring(width: number, height: number): Promise<string> {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(data.length)
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(body))
-    return Buffer.concat([length, body, crc])
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr[8] = 1
-  const rows = deflateSync(Buffer.alloc((1 + Math.ceil(width / 8)) * height), { level: 9 })
   const file = join(scratch, `${width}x${height}.png`)
-  await writeFile(file, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]))
+  await writeFile(file, blankBilevelPng(width, height))
   return file
 }
 

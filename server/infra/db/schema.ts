@@ -43,5 +43,4 @@ export const images = mysqlTable('images', {
   createdAt: createdAt(),
 }, table => [index('images_user_created_idx').on(table.userId, table.createdAt, table.id)])
 
-export type UserRow = typeof users.$inferSelect
 export type ImageRow = typeof images.$inferSelect
