@@ -47,6 +47,8 @@ export interface GalleryConfig {
   uploadIdleTimeoutMs: number
   /** Files without a row are removed by the consistency sweep once older than this (milliseconds). */
   orphanGraceMs: number
+  /** Photos in the trash are deleted for good after this many days. */
+  trashDays: number
   /** Development secrets and other local state. */
   dataDir: string
 }
@@ -204,6 +206,7 @@ export function useConfig(): GalleryConfig {
     maxSessionsPerUser: reader.int('MAX_SESSIONS_PER_USER', 50),
     uploadIdleTimeoutMs: reader.int('UPLOAD_IDLE_TIMEOUT', 30) * 1000,
     orphanGraceMs: reader.int('ORPHAN_GRACE_SECONDS', 3600, { min: 0 }) * 1000,
+    trashDays: reader.int('TRASH_DAYS', 30, { max: 3650 }),
     dataDir,
   }
   if (reader.problems.length) throw new ConfigError(reader.problems)

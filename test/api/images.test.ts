@@ -108,7 +108,7 @@ describe('list', () => {
     const page1 = await first.json()
     expect(page1.map((i: ImageDto) => i.id)).toEqual([ids[4], ids[3]])
     expect(page1[0]).toMatchObject({ filename: 'p4.png', content_type: 'image/png' })
-    expect(Object.keys(page1[0]).sort()).toEqual(['content_type', 'created_at', 'filename', 'filepath', 'height', 'id', 'size', 'thumbnail_url', 'url', 'width'])
+    expect(Object.keys(page1[0]).sort()).toEqual(['camera', 'content_type', 'created_at', 'favorite', 'filename', 'filepath', 'height', 'id', 'size', 'taken_at', 'thumbnail_url', 'url', 'width'])
     const link = first.headers.get('link')
     expect(link).toBe(`</api/images?limit=2&before=${ids[3]}>; rel="next"`)
     const page2 = await (await fetch(`/api/images?limit=2&before=${ids[3]}`, { headers: bearer(token) })).json()

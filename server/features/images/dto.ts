@@ -1,4 +1,4 @@
-import type { ImageDto } from '../../../shared/contracts/images'
+import type { CameraDto, ImageDto } from '../../../shared/contracts/images'
 import type { ImageRow } from '../../infra/db/schema'
 
 /** The version a URL carries, so responses can be cached forever (the bytes behind an id never change). */
@@ -17,5 +17,21 @@ export function toImageDto(image: ImageRow): ImageDto {
     size: image.size,
     width: image.width,
     height: image.height,
+    taken_at: takenAtIso(image),
+    favorite: image.favorite,
+    camera: parseCamera(image.camera),
   }
+}
+
+/** `taken_at` as SPEC §8 writes it: the wall clock as the file has it, with its offset when it has one. */
+export function takenAtIso(image: Pick<ImageRow, 'takenAt' | 'takenOffset'>): string | null {
+  if (!image.takenAt) return null
+  return image.takenAt.replace(' ', 'T') + (image.takenOffset ?? '')
+}
+
+/** The stored camera JSON, or null when there is none (or it is unreadable). */
+function parseCamera(stored: string | null): CameraDto | null {
+  if (!stored) return null
+  try { return JSON.parse(stored) as CameraDto }
+  catch { return null }
 }

@@ -40,9 +40,15 @@ export async function storeUpload(event: H3Event, userId: number): Promise<Image
         height: image.height,
         sha256: upload.sha256,
         createdAt: new Date(),
+        takenAt: null,
+        takenOffset: null,
+        favorite: false,
+        deletedAt: null,
+        camera: null,
+        metaVersion: 0,
       }
-      const [inserted] = await useDb().insert(tables.images).values(row).$returningId()
-      return toImageDto({ ...row, id: inserted!.id })
+      const [inserted] = await useDb().insert(tables.images).values({ ...row, sortAt: row.createdAt }).$returningId()
+      return toImageDto({ ...row, sortAt: row.createdAt, id: inserted!.id })
     }
     catch (error) {
       await Promise.all([store.delete(keys.file), store.delete(keys.thumb)])

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { customType, datetime, index, int, mysqlTable, varchar, char } from 'drizzle-orm/mysql-core'
+import { boolean, char, customType, datetime, index, int, mysqlTable, primaryKey, text, tinyint, varchar } from 'drizzle-orm/mysql-core'
 
 /**
  * Case-folded username used for uniqueness. A binary collation keeps "café" and "cafe"
@@ -39,8 +39,48 @@ export const images = mysqlTable('images', {
   size: int('size').notNull(),
   width: int('width').notNull(),
   height: int('height').notNull(),
+  // SHA-256 of the bytes as uploaded (before GPS removal): what makes a second upload a duplicate.
   sha256: char('sha256', { length: 64 }).notNull(),
   createdAt: createdAt(),
-}, table => [index('images_user_created_idx').on(table.userId, table.createdAt, table.id)])
+  // EXIF DateTimeOriginal as the camera wrote it (wall clock), and its offset when the file has one.
+  takenAt: datetime('taken_at', { mode: 'string' }),
+  takenOffset: varchar('taken_offset', { length: 6 }),
+  // The `sort=taken` key: taken_at (in the server's wall-clock time when it has an offset), else
+  // created_at in the server's wall-clock time. Computed when the row is written.
+  sortAt: datetime('sort_at', { mode: 'date', fsp: 3 }).notNull(),
+  favorite: boolean('favorite').notNull().default(false),
+  // Set while the photo is in the trash (SPEC §8).
+  deletedAt: datetime('deleted_at', { mode: 'date', fsp: 3 }),
+  // Camera facts as JSON (make, model, lens, focal_length, aperture, exposure_time, iso), or null.
+  camera: text('camera'),
+  // 0: uploaded before capture dates existed (the backfill job reads its file), 1: EXIF read.
+  metaVersion: tinyint('meta_version').notNull().default(0),
+}, table => [
+  index('images_user_live_created_idx').on(table.userId, table.deletedAt, table.createdAt, table.id),
+  index('images_user_live_sort_idx').on(table.userId, table.deletedAt, table.sortAt, table.id),
+  index('images_user_live_favorite_idx').on(table.userId, table.deletedAt, table.favorite, table.createdAt, table.id),
+  index('images_user_sha_idx').on(table.userId, table.sha256),
+])
+
+export const albums = mysqlTable('albums', {
+  id: int('id').autoincrement().primaryKey(),
+  userId: int('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  title: varchar('title', { length: 100 }).notNull(),
+  description: varchar('description', { length: 2000 }).notNull().default(''),
+  coverImageId: int('cover_image_id').references(() => images.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: datetime('updated_at', { mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+}, table => [index('albums_user_updated_idx').on(table.userId, table.updatedAt, table.id)])
+
+export const albumImages = mysqlTable('album_images', {
+  albumId: int('album_id').notNull().references(() => albums.id, { onDelete: 'cascade' }),
+  imageId: int('image_id').notNull().references(() => images.id, { onDelete: 'cascade' }),
+  addedAt: datetime('added_at', { mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+}, table => [
+  primaryKey({ columns: [table.albumId, table.imageId] }),
+  index('album_images_album_added_idx').on(table.albumId, table.addedAt, table.imageId),
+  index('album_images_image_idx').on(table.imageId),
+])
 
 export type ImageRow = typeof images.$inferSelect
+export type AlbumRow = typeof albums.$inferSelect
