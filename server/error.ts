@@ -17,7 +17,7 @@ function toApiError(error: H3Error<ApiErrorData>): { status: number, body: ApiEr
   if (status >= 500 && isDiskFull(error)) return fromTable('INSUFFICIENT_STORAGE')
   if (status >= 500 && isStorageFault(error)) return fromTable('STORAGE_ERROR')
   const code = error.data?.code
-  if (code && code in ERROR_CODES) return { status, body: { message: error.message, code }, headers: error.data?.headers }
+  if (code && code in ERROR_CODES) return { status, body: { ...error.data?.body, message: error.message, code }, headers: error.data?.headers }
   if (status < 500) return fromTable(GENERIC[status] ?? 'BAD_REQUEST')
   return fromTable(status === 503 ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR')
 }

@@ -1,15 +1,19 @@
 import { createError } from 'h3'
 import { ERROR_CODES, type ErrorCode } from '../../../shared/contracts/errors'
 
-export interface ApiErrorData { code: ErrorCode, headers?: Record<string, string> }
+/** Extra fields a few codes carry next to `message` and `code` (DUPLICATE_IMAGE: `image_id`, `in_trash`). */
+export type ApiErrorExtra = Record<string, string | number | boolean | null>
+
+export interface ApiErrorData { code: ErrorCode, headers?: Record<string, string>, body?: ApiErrorExtra }
 
 /**
  * An error the API answers with `{message, code}`: status and message come from the ErrorCode table
- * (shared/contracts/errors.ts); `message` overrides the table's text for a more precise one.
+ * (shared/contracts/errors.ts); `message` overrides the table's text for a more precise one, and
+ * `body` adds the fields a code's contract names beyond those two.
  */
-export function apiError(code: ErrorCode, { message, headers }: { message?: string, headers?: Record<string, string> } = {}) {
+export function apiError(code: ErrorCode, { message, headers, body }: { message?: string, headers?: Record<string, string>, body?: ApiErrorExtra } = {}) {
   const entry = ERROR_CODES[code]
-  return createError<ApiErrorData>({ statusCode: entry.status, message: message ?? entry.message, data: { code, headers } })
+  return createError<ApiErrorData>({ statusCode: entry.status, message: message ?? entry.message, data: { code, headers, body } })
 }
 
 /** One answer for unknown user and wrong password, so neither can be told apart. */
