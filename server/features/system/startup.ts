@@ -6,6 +6,7 @@ import { runMigrations } from '../../infra/db/migrate'
 import { serviceUnavailable } from '../../infra/http/errors'
 import { sweepTemp } from '../../infra/tempFiles'
 import { purgeExpiredSessions } from '../auth/sessions'
+import { backfillImageMeta } from '../images/backfill'
 import { checkConsistency, removeOrphans } from '../images/consistency'
 
 let ready: Promise<void> | undefined
@@ -51,6 +52,8 @@ async function start(): Promise<void> {
   const purged = await purgeExpiredSessions()
   console.info(`[gallery] database ready; swept ${swept} temporary file(s), purged ${purged} expired session(s)`)
   sweepStorage().catch(error => console.error(`[gallery] storage sweep failed: ${error?.message ?? error}`))
+  // Capture dates, camera and GPS removal for images uploaded before they existed: in the background.
+  backfillImageMeta().catch(error => console.error(`[gallery] backfill stopped: ${error?.message ?? error} (it continues at the next start)`))
 }
 
 /**
