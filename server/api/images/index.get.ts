@@ -1,14 +1,16 @@
 import { imageListQuery } from '../../../shared/contracts/imageParams'
 import type { ImageDto } from '../../../shared/contracts/images'
 import { requireUser } from '../../features/auth/guard'
-import { listImages } from '../../features/images/queries'
+import { listImages, nextPageLink } from '../../features/images/queries'
 import { queryParams } from '../../infra/http/validate'
 
 export default defineEventHandler(async (event): Promise<ImageDto[]> => {
   const user = await requireUser(event)
-  const { limit, before } = queryParams(event, imageListQuery, 'INVALID_QUERY')
-  const { images, next } = await listImages(user.id, limit, before)
-  if (next !== undefined) setResponseHeader(event, 'Link', `</api/images?limit=${limit}&before=${next}>; rel="next"`)
+  const { limit, before, favorite, q, sort } = queryParams(event, imageListQuery, 'INVALID_QUERY')
+  const page = await listImages(user.id, limit, before, { favorite, q, sort })
+  // The next page's address keeps the filters and the order, so its cursor is read as it was made.
+  const link = nextPageLink('/api/images', page, { limit, favorite, q, sort: sort === 'taken' ? sort : undefined })
+  if (link) setResponseHeader(event, 'Link', link)
   setResponseHeader(event, 'Cache-Control', 'private, no-cache')
-  return images
+  return page.items
 })

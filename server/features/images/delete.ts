@@ -1,19 +1,18 @@
-import { and, eq } from 'drizzle-orm'
-import { useBlobStore } from '../../infra/blob'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import { tables, useDb } from '../../infra/db'
 import type { ImageRow } from '../../infra/db/schema'
 import { imageNotFound } from '../../infra/http/errors'
 
 /**
- * Deletes an image the caller owns (checked by `ownedImage` in features/auth/authorize.ts): the row
- * first, then its files (a crash in between leaves only objects without a row, which the start-up
- * consistency sweep removes once older than the grace period). The DELETE stays scoped by owner: a
- * parallel delete of the same image gets the 404.
+ * Moves an image the caller owns (checked by `ownedLiveImage` in features/auth/authorize.ts) to the
+ * trash: it leaves every list at once, its files stay (the trash page shows them, a restore brings it
+ * back); the trash's purge or auto-empty deletes it for good (trash.ts). The UPDATE stays scoped by
+ * owner and live state: of several parallel deletes of one image exactly one succeeds, the others 404.
  */
 export async function deleteImage(image: ImageRow): Promise<void> {
-  const [result] = await useDb().delete(tables.images)
-    .where(and(eq(tables.images.id, image.id), eq(tables.images.userId, image.userId)))
+  const { images } = tables
+  const [result] = await useDb().update(images)
+    .set({ deletedAt: sql`CURRENT_TIMESTAMP(3)` })
+    .where(and(eq(images.id, image.id), eq(images.userId, image.userId), isNull(images.deletedAt)))
   if (result.affectedRows !== 1) throw imageNotFound()
-  const store = useBlobStore()
-  await Promise.all([store.delete(image.filepath), store.delete(image.thumbpath)])
 }
