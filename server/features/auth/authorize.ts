@@ -1,5 +1,7 @@
+import { useDb } from '../../infra/db'
 import type { ImageRow } from '../../infra/db/schema'
-import { findImage } from '../images/queries'
+import { imageNotFound } from '../../infra/http/errors'
+import { type DbExecutor, findImage, type ImageState, selectImages } from '../images/queries'
 import type { SessionUser } from './sessions'
 
 // What a signed-in user may do to a resource is answered here and nowhere else (CONVENTIONS
@@ -8,7 +10,59 @@ import type { SessionUser } from './sessions'
 // one rule is ownership, and someone else's resource is a 404 exactly like a missing one (no
 // existence oracle, never a 403).
 
-/** The user's own image, or 404 IMAGE_NOT_FOUND when it does not exist or belongs to someone else. */
+/**
+ * The user's own image, live or in the trash (its owner's file URLs serve both, SPEC §8), or 404
+ * IMAGE_NOT_FOUND when it does not exist or belongs to someone else.
+ */
 export function ownedImage(user: Pick<SessionUser, 'id'>, imageId: number): Promise<ImageRow> {
   return findImage(user.id, imageId)
+}
+
+/** The user's own image outside the trash (what PATCH and delete act on), else 404 IMAGE_NOT_FOUND. */
+export function ownedLiveImage(user: Pick<SessionUser, 'id'>, imageId: number): Promise<ImageRow> {
+  return findImage(user.id, imageId, 'live')
+}
+
+/**
+ * Every one of `ids` (distinct) as the user's own image in `state`, in the order of `ids`, else 404
+ * IMAGE_NOT_FOUND for the lot: one foreign, missing or wrongly placed id refuses the whole request
+ * (SPEC §8). Not locked: for reads (the zip download); changes go through `withOwnedImages`.
+ */
+export async function ownedImages(user: Pick<SessionUser, 'id'>, ids: number[], state: Exclude<ImageState, 'any'>): Promise<ImageRow[]> {
+  const byId = new Map(allOrNotFound(await selectImages(useDb(), user.id, ids, state), ids).map(row => [row.id, row]))
+  return ids.flatMap(id => byId.get(id) ?? [])
+}
+
+/**
+ * Runs `work` in one transaction after checking, with the rows locked, that every one of `ids` is the
+ * user's own image in `state`; otherwise 404 IMAGE_NOT_FOUND and nothing changes. Holding the locks
+ * until commit is what makes the check hold for `work`: 50 identical requests at once queue on the
+ * rows, and each sees what the ones before it committed (read committed: no gap locks). A deadlock
+ * (possible against other tables' cascades) is retried.
+ */
+export async function withOwnedImages<T>(user: Pick<SessionUser, 'id'>, ids: number[], state: Exclude<ImageState, 'any'>, work: (tx: DbExecutor, rows: ImageRow[]) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await useDb().transaction(async (tx) => {
+        const rows = allOrNotFound(await selectImages(tx, user.id, ids, state, { forUpdate: true }), ids)
+        return work(tx, rows)
+      }, { isolationLevel: 'read committed' })
+    }
+    catch (error) {
+      if (attempt >= 3 || !isDeadlock(error)) throw error
+    }
+  }
+}
+
+function allOrNotFound(rows: ImageRow[], ids: number[]): ImageRow[] {
+  if (rows.length !== ids.length) throw imageNotFound()
+  return rows
+}
+
+/** InnoDB chose this transaction as a deadlock victim (drizzle wraps the mysql2 error as `cause`). */
+function isDeadlock(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 'ER_LOCK_DEADLOCK') return true
+  }
+  return false
 }

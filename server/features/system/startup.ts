@@ -8,6 +8,7 @@ import { sweepTemp } from '../../infra/tempFiles'
 import { purgeExpiredSessions } from '../auth/sessions'
 import { backfillImageMeta } from '../images/backfill'
 import { checkConsistency, removeOrphans } from '../images/consistency'
+import { startTrashAutoEmpty } from '../images/trash'
 
 let ready: Promise<void> | undefined
 let lastFailure = 0
@@ -52,6 +53,8 @@ async function start(): Promise<void> {
   const purged = await purgeExpiredSessions()
   console.info(`[gallery] database ready; swept ${swept} temporary file(s), purged ${purged} expired session(s)`)
   sweepStorage().catch(error => console.error(`[gallery] storage sweep failed: ${error?.message ?? error}`))
+  // Trash older than TRASH_DAYS: now, then hourly (unref'd timer; harmless on several instances at once).
+  startTrashAutoEmpty()
   // Capture dates, camera and GPS removal for images uploaded before they existed: in the background.
   backfillImageMeta().catch(error => console.error(`[gallery] backfill stopped: ${error?.message ?? error} (it continues at the next start)`))
 }
