@@ -1,4 +1,19 @@
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+/**
+ * exiftool-vendored finds its perl exiftool with a computed `import()` of exiftool-vendored.pl, which
+ * tracing cannot follow: the script and its Image::ExifTool library are listed here so that `.output`
+ * carries them (GPS removal, server/features/images/exif.ts).
+ */
+function exiftoolFiles(): string[] {
+  const root = fileURLToPath(new URL('./node_modules/exiftool-vendored.pl/', import.meta.url))
+  const lib = readdirSync(join(root, 'bin/lib'), { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => join(entry.parentPath, entry.name))
+  return [join(root, 'index.js'), join(root, 'bin/exiftool'), ...lib]
+}
 
 // Root-level layout (pages/, server/, stores/ …) as the design card asks: no app/ folder.
 export default defineNuxtConfig({
@@ -26,7 +41,7 @@ export default defineNuxtConfig({
     // drizzle-orm's package.json is 175 KB, and Node 24 re-reads it for each of the ~100 modules it
     // loads from the package: ~200 MB of heap at start-up. Bundled into the server it costs nothing.
     // The password worker threads load bcryptjs' CommonJS build, which tracing alone would not copy.
-    externals: { inline: ['drizzle-orm'], traceInclude: [fileURLToPath(new URL('./node_modules/bcryptjs/umd/index.js', import.meta.url))] },
+    externals: { inline: ['drizzle-orm'], traceInclude: [fileURLToPath(new URL('./node_modules/bcryptjs/umd/index.js', import.meta.url)), ...exiftoolFiles()] },
     // Migration SQL is bundled into the server build so `.output` is self-contained.
     serverAssets: [{ baseName: 'migrations', dir: fileURLToPath(new URL('./server/infra/db/migrations', import.meta.url)) }],
   },
