@@ -1,5 +1,7 @@
+import { fetchListPage, pageFetcher } from '~/composables/pagedList'
+import { newerFirst } from '~/composables/useTimeline'
 import type { ErrorCode } from '#shared/contracts/errors'
-import type { ImageDto } from '#shared/contracts/images'
+import type { BatchAction, CountResponse, ImageDto, ImageSort } from '#shared/contracts/images'
 import { ALLOWED_EXTENSIONS } from '#shared/contracts/images'
 import type { FailureCode } from '~/composables/apiError'
 
@@ -40,27 +42,61 @@ export function precheckUpload(file: Pick<File, 'name' | 'size'>): ApiFailure | 
   return null
 }
 
-/** True when the list answer carried a `Link: <…>; rel="next"` header. */
-function hasNextLink(link: string | null): boolean {
-  return !!link && /rel="?next"?/.test(link)
+/** The API takes at most this many ids per request (SPEC §8). */
+export const MAX_BATCH = 500
+
+/** What the gallery shows: the API's list filters (SPEC §8). */
+export interface ImageFilters {
+  sort: ImageSort
+  favorite: boolean
+  /** Part of the file name; '' for all. */
+  q: string
 }
 
-/** Newest first, as the API lists them: created_at, then id, descending. */
-const newerFirst = (a: ImageDto, b: ImageDto) =>
-  a.created_at === b.created_at ? b.id - a.id : (a.created_at < b.created_at ? 1 : -1)
+export const DEFAULT_FILTERS: Readonly<ImageFilters> = { sort: 'taken', favorite: false, q: '' }
+
+/** A refused blob request: its JSON error body arrived as a Blob, so read it before translating. */
+async function blobFailure(error: unknown): Promise<ApiFailure> {
+  const failure = toApiFailure(error)
+  const data = (error as { data?: unknown } | undefined)?.data
+  if (!(data instanceof Blob)) return failure
+  try {
+    return apiFailure(failure.status, JSON.parse(await data.text()))
+  }
+  catch {
+    return failure
+  }
+}
+
+/** `ids` in slices the API accepts. */
+function batches(ids: number[]): number[][] {
+  const out: number[][] = []
+  for (let i = 0; i < ids.length; i += MAX_BATCH) out.push(ids.slice(i, i + MAX_BATCH))
+  return out
+}
 
 export const useImagesStore = defineStore('images', () => {
   const auth = useAuthStore()
 
   const items = ref<ImageDto[]>([])
+  const filters = ref<ImageFilters>({ ...DEFAULT_FILTERS })
   const hasMore = ref(false)
   /** Id of the user whose first page is loaded (null: nothing loaded yet). */
   const loadedFor = ref<number | null>(null)
   const loading = ref(false)
+  /** A first page is loading while another list is shown (other filters): the grid dims, no skeleton. */
+  const refreshing = ref(false)
   const loadError = ref<ApiFailure | null>(null)
   const uploads = ref<UploadTask[]>([])
 
   let firstLoad: Promise<void> | undefined
+  /** Bumped by every new first load (other filters, a refresh): answers of an older one are dropped. */
+  let generation = 0
+  /** The list changed elsewhere (photos restored from the trash): load it again on the next visit. */
+  let stale = false
+  /** The newest favourite change per photo: a late failure of an older one must not undo a newer one. */
+  const favoriteTurns = new Map<number, number>()
+  let nextTurn = 1
   let nextTaskId = 1
   const files = new Map<number, File>()
   const controllers = new Map<number, AbortController>()
@@ -74,38 +110,70 @@ export const useImagesStore = defineStore('images', () => {
     return failure
   }
 
-  async function fetchPage(fetcher: typeof $fetch, before?: number) {
-    let link: string | null = null
-    const page = await apiCall(() => fetcher<ImageDto[]>('/api/images', {
-      query: before ? { limit: PAGE_SIZE, before } : { limit: PAGE_SIZE },
-      onResponse({ response }) { link = response.headers.get('link') },
-    }))
-    return { page, more: hasNextLink(link) }
+  function fetchPage(fetcher: typeof $fetch, before?: number) {
+    const { sort, favorite, q } = filters.value
+    return fetchListPage<ImageDto>(fetcher, '/api/images', {
+      limit: PAGE_SIZE,
+      before,
+      sort,
+      favorite: favorite ? 'true' : undefined,
+      q: q.trim() || undefined,
+    })
+  }
+
+  /** Loads the first page with the current filters; the grid keeps what it shows until the answer comes. */
+  function loadFirst(): Promise<void> {
+    const userId = auth.user?.id
+    if (!userId) return Promise.resolve()
+    const fetcher = pageFetcher()
+    const turn = ++generation
+    firstLoad = (async () => {
+      loading.value = true
+      refreshing.value = loadedFor.value !== null
+      loadError.value = null
+      try {
+        const { page, more } = await fetchPage(fetcher)
+        if (turn !== generation) return
+        items.value = page
+        hasMore.value = more
+        loadedFor.value = userId
+        stale = false
+      }
+      catch (error) {
+        if (turn === generation) loadError.value = check(toApiFailure(error))
+      }
+      finally {
+        if (turn === generation) {
+          loading.value = false
+          refreshing.value = false
+          firstLoad = undefined
+        }
+      }
+    })()
+    return firstLoad
   }
 
   /** Loads the first page for the signed-in user unless it is already there (e.g. from the server render). */
   function ensureLoaded(): Promise<void> {
     const userId = auth.user?.id
-    if (!userId || loadedFor.value === userId) return Promise.resolve()
-    const fetcher = import.meta.server ? useRequestFetch() : $fetch
-    firstLoad ??= (async () => {
-      loading.value = true
-      loadError.value = null
-      try {
-        const { page, more } = await fetchPage(fetcher as typeof $fetch)
-        items.value = page
-        hasMore.value = more
-        loadedFor.value = userId
-      }
-      catch (error) {
-        loadError.value = check(toApiFailure(error))
-      }
-      finally {
-        loading.value = false
-        firstLoad = undefined
-      }
-    })()
-    return firstLoad
+    if (!userId || (loadedFor.value === userId && !stale)) return Promise.resolve()
+    return firstLoad ?? loadFirst()
+  }
+
+  /** Shows the list with other filters (sort, favourites, search): from its first page again. */
+  function setFilters(change: Partial<ImageFilters>): Promise<void> {
+    const next = { ...filters.value, ...change }
+    if (next.sort === filters.value.sort && next.favorite === filters.value.favorite && next.q.trim() === filters.value.q.trim()) {
+      filters.value = next
+      return firstLoad ?? Promise.resolve()
+    }
+    filters.value = next
+    return loadFirst()
+  }
+
+  /** The list changed behind our back: the next visit of the gallery loads it again. */
+  function markStale() {
+    stale = true
   }
 
   /** Next page: the cursor is the oldest image we hold (uploads and deletes keep that valid). */
@@ -113,12 +181,14 @@ export const useImagesStore = defineStore('images', () => {
     if (loading.value) return
     if (!loaded.value) return ensureLoaded()
     if (!hasMore.value) return
+    const turn = generation
     loading.value = true
     loadError.value = null
     try {
       for (let attempt = 0; ; attempt++) {
         try {
           const { page, more } = await fetchPage($fetch, items.value.at(-1)?.id)
+          if (turn !== generation) return
           const known = new Set(items.value.map(i => i.id))
           items.value.push(...page.filter(i => !known.has(i.id)))
           hasMore.value = more
@@ -133,22 +203,32 @@ export const useImagesStore = defineStore('images', () => {
       }
     }
     catch (error) {
-      loadError.value = check(toApiFailure(error))
+      if (turn === generation) loadError.value = check(toApiFailure(error))
     }
     finally {
-      loading.value = false
+      if (turn === generation) loading.value = false
     }
   }
 
+  /** Whether the list as filtered now would show this photo. */
+  function matches(image: ImageDto): boolean {
+    const q = filters.value.q.trim().toLowerCase()
+    return (!filters.value.favorite || image.favorite) && (!q || image.filename.toLowerCase().includes(q))
+  }
+
+  /** Puts a photo where the API would list it (uploads, undone deletes), unless the filters hide it. */
   function insert(image: ImageDto) {
-    if (items.value.some(i => i.id === image.id)) return
-    const at = items.value.findIndex(i => newerFirst(image, i) < 0)
+    if (items.value.some(i => i.id === image.id) || !matches(image)) return
+    const compare = newerFirst(filters.value.sort)
+    const at = items.value.findIndex(i => compare(image, i) < 0)
+    // Older than everything we hold while more pages remain: it will come with its own page.
+    if (at === -1 && hasMore.value) return
     if (at === -1) items.value.push(image)
     else items.value.splice(at, 0, image)
   }
 
   /**
-   * Deletes an image optimistically: it leaves the grid at once and comes back if the API refuses.
+   * Moves an image to the trash optimistically: it leaves the grid at once and comes back if the API refuses.
    * Resolves 'deleted', or 'gone' when it had already been deleted elsewhere; throws ApiFailure otherwise.
    */
   async function remove(id: number): Promise<'deleted' | 'gone'> {
@@ -165,6 +245,133 @@ export const useImagesStore = defineStore('images', () => {
       insert(image)
       throw failure
     }
+  }
+
+  /** Puts a fresh copy of a photo (an API answer) in the list. */
+  function replace(image: ImageDto) {
+    const at = items.value.findIndex(i => i.id === image.id)
+    if (at >= 0) items.value[at] = image
+  }
+
+  function applyFavorite(ids: Iterable<number>, favorite: boolean) {
+    const set = new Set(ids)
+    items.value = items.value.map(i => (set.has(i.id) && i.favorite !== favorite ? { ...i, favorite } : i))
+  }
+
+  /**
+   * Marks photos as favourites or not, at once on screen; puts back what the API refused and throws
+   * ApiFailure. One photo goes through PATCH, several through the batch route (atomic per 500).
+   */
+  async function setFavorite(ids: number[], favorite: boolean): Promise<void> {
+    if (!ids.length) return
+    const before = new Map(items.value.filter(i => ids.includes(i.id)).map(i => [i.id, i.favorite]))
+    const turn = nextTurn++
+    for (const id of ids) favoriteTurns.set(id, turn)
+    applyFavorite(ids, favorite)
+    const done: number[] = []
+    try {
+      if (ids.length === 1) {
+        const fresh = await apiCall(() => $fetch<ImageDto>(`/api/images/${ids[0]}`, { method: 'PATCH', body: { favorite } }))
+        if (favoriteTurns.get(fresh.id) === turn) replace(fresh)
+      }
+      else {
+        for (const slice of batches(ids)) {
+          await batch(favorite ? 'favorite' : 'unfavorite', slice)
+          done.push(...slice)
+        }
+      }
+    }
+    catch (error) {
+      const failure = check(toApiFailure(error))
+      const failed = new Set(ids.filter(id => !done.includes(id) && favoriteTurns.get(id) === turn))
+      for (const [id, was] of before) {
+        if (failed.has(id)) applyFavorite([id], was)
+      }
+      throw failure
+    }
+  }
+
+  function batch(action: BatchAction, ids: number[]) {
+    return apiCall(() => $fetch<CountResponse>('/api/images/batch', { method: 'POST', body: { action, image_ids: ids } }))
+  }
+
+  /**
+   * Moves photos to the trash (POST /api/images/batch, atomic per 500): they leave the list at once and
+   * come back if the API refuses. Resolves the photos moved (for an Undo); throws ApiFailure.
+   */
+  async function trash(ids: number[]): Promise<ImageDto[]> {
+    const wanted = new Set(ids)
+    const leaving = items.value.filter(i => wanted.has(i.id))
+    items.value = items.value.filter(i => !wanted.has(i.id))
+    const moved: ImageDto[] = []
+    try {
+      for (const slice of batches(ids)) {
+        await batch('trash', slice)
+        const sliceSet = new Set(slice)
+        moved.push(...leaving.filter(i => sliceSet.has(i.id)))
+      }
+      return moved
+    }
+    catch (error) {
+      const failure = check(toApiFailure(error))
+      const movedIds = new Set(moved.map(i => i.id))
+      for (const image of leaving) if (!movedIds.has(image.id)) insert(image)
+      throw failure
+    }
+  }
+
+  /** Takes photos back out of the trash (Undo) and shows them where they belong. Throws ApiFailure. */
+  async function restore(images: ImageDto[]): Promise<void> {
+    for (const slice of batches(images.map(i => i.id))) {
+      try {
+        await apiCall(() => $fetch<CountResponse>('/api/trash/restore', { method: 'POST', body: { image_ids: slice } }))
+      }
+      catch (error) {
+        throw check(toApiFailure(error))
+      }
+    }
+    for (const image of images) insert(image)
+  }
+
+  /** Renames a photo (PATCH); resolves the API's copy, throws ApiFailure (INVALID_FILENAME …). */
+  async function rename(id: number, filename: string): Promise<ImageDto> {
+    try {
+      const fresh = await apiCall(() => $fetch<ImageDto>(`/api/images/${id}`, { method: 'PATCH', body: { filename } }))
+      replace(fresh)
+      return fresh
+    }
+    catch (error) {
+      throw check(toApiFailure(error))
+    }
+  }
+
+  /**
+   * Downloads the originals of up to 500 photos as one zip, streamed by the server. Same-origin fetch
+   * with the session cookie (the CSRF check accepts it); the browser saves the blob. Throws ApiFailure.
+   */
+  async function downloadZip(ids: number[]): Promise<void> {
+    let disposition: string | null = null
+    let blob: Blob
+    try {
+      blob = await $fetch<Blob>('/api/images/download', {
+        method: 'POST',
+        body: { image_ids: ids },
+        responseType: 'blob',
+        onResponse({ response }) { disposition = response.headers.get('content-disposition') },
+      })
+    }
+    catch (error) {
+      throw check(await blobFailure(error))
+    }
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition ?? '')?.[1]
+    const link = document.createElement('a')
+    link.href = URL.createObjectURL(blob)
+    link.download = name ? decodeURIComponent(name) : `photos-${new Date().toISOString().slice(0, 10)}.zip`
+    document.body.append(link)
+    link.click()
+    link.remove()
+    // Revoked later: the download reads the blob after click() returns.
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000)
   }
 
   // ---- Upload queue -------------------------------------------------------------------------------
@@ -265,14 +472,20 @@ export const useImagesStore = defineStore('images', () => {
   /** Forgets everything (sign-out): running uploads are cancelled. */
   function reset() {
     for (const task of uploads.value) dismiss(task.id)
+    generation++
+    firstLoad = undefined
     items.value = []
+    filters.value = { ...DEFAULT_FILTERS }
     hasMore.value = false
     loadedFor.value = null
+    loading.value = false
+    refreshing.value = false
     loadError.value = null
   }
 
   return {
-    items, hasMore, loadedFor, loading, loadError, uploads, loaded, activeUploads,
-    ensureLoaded, loadMore, remove, enqueue, retry, dismiss, clearFinished, reset,
+    items, filters, hasMore, loadedFor, loading, refreshing, loadError, uploads, loaded, activeUploads,
+    ensureLoaded, setFilters, markStale, loadMore, remove, trash, restore, setFavorite, rename, replace, downloadZip,
+    enqueue, retry, dismiss, clearFinished, reset,
   }
 })
