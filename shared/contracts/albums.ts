@@ -12,3 +12,8 @@ export interface AlbumDto {
   created_at: string
   updated_at: string
 }
+
+/** `DELETE /api/albums/:id`: the album is gone, its photos stay in the gallery. */
+export interface AlbumDeleteResponse {
+  message: string
+}

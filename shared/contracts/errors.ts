@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   VALIDATION_ERROR: { status: 400, message: '请求无效' },
   INVALID_JSON: { status: 400, message: '请求体不是有效的 JSON' },
   INVALID_ID: { status: 400, message: '图片ID无效' },
+  INVALID_ALBUM_ID: { status: 400, message: '相册ID无效' },
   INVALID_FILENAME: { status: 400, message: '文件名须为 1–255 个字符' },
   INVALID_QUERY: { status: 400, message: 'limit 须为 1–100 的整数，before 须为图片ID' },
   INVALID_CURSOR: { status: 400, message: '分页参数无效' },

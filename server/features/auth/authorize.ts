@@ -1,6 +1,7 @@
 import { useDb } from '../../infra/db'
-import type { ImageRow } from '../../infra/db/schema'
+import type { AlbumRow, ImageRow } from '../../infra/db/schema'
 import { imageNotFound } from '../../infra/http/errors'
+import { findAlbum } from '../albums/queries'
 import { type DbExecutor, findImage, type ImageState, selectImages } from '../images/queries'
 import type { SessionUser } from './sessions'
 
@@ -16,6 +17,11 @@ import type { SessionUser } from './sessions'
  */
 export function ownedImage(user: Pick<SessionUser, 'id'>, imageId: number): Promise<ImageRow> {
   return findImage(user.id, imageId)
+}
+
+/** The user's own album, or 404 ALBUM_NOT_FOUND when it does not exist or belongs to someone else. */
+export function ownedAlbum(user: Pick<SessionUser, 'id'>, albumId: number): Promise<AlbumRow> {
+  return findAlbum(user.id, albumId)
 }
 
 /** The user's own image outside the trash (what PATCH and delete act on), else 404 IMAGE_NOT_FOUND. */

@@ -1,0 +1,46 @@
+import { and, eq } from 'drizzle-orm'
+import { tables, useDb } from '../../infra/db'
+import type { AlbumRow } from '../../infra/db/schema'
+import { albumNotFound } from './queries'
+
+export type Tx = Parameters<Parameters<ReturnType<typeof useDb>['transaction']>[0]>[0]
+
+/**
+ * Runs `work` in a transaction that first locks the album's row. Every change to an album (its
+ * fields, its photos) goes through here, so changes to one album run one at a time: 50 parallel adds
+ * of the same photos count each new link once, and a change racing the album's deletion gets a clean
+ * 404 instead of a foreign-key error. Locking the album before any link also gives every such
+ * transaction the same lock order (album, then links), so they cannot deadlock each other.
+ */
+export async function withAlbumLocked<T>(album: AlbumRow, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const { albums } = tables
+  const attempt = () => useDb().transaction(async (tx) => {
+    const [locked] = await tx.select({ id: albums.id }).from(albums)
+      .where(and(eq(albums.id, album.id), eq(albums.userId, album.userId)))
+      .for('update')
+    if (!locked) throw albumNotFound()
+    return work(tx)
+  }, {
+    // Read committed: the checks after the lock see what the previous holder committed, and InnoDB
+    // takes no gap locks on album_images that could deadlock changes to neighbouring albums.
+    isolationLevel: 'read committed',
+  })
+  // Purging a photo locks the image, then (by cascade) its links and the albums it covers: the
+  // opposite order to ours, so InnoDB may pick one of us as a deadlock victim. Ours is safe to rerun.
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt()
+    }
+    catch (error) {
+      if (tries >= 3 || !isDeadlock(error)) throw error
+    }
+  }
+}
+
+/** InnoDB rolled the transaction back to break a deadlock (drizzle wraps mysql2's error as `cause`). */
+function isDeadlock(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 'ER_LOCK_DEADLOCK') return true
+  }
+  return false
+}
