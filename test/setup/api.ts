@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { fetch } from '@nuxt/test-utils/e2e'
 import sharp from 'sharp'
+import { pngChunk } from '../support/images'
 
 /** A username no other test uses. */
 export const uniqueName = (prefix = 'u') => `${prefix}_${randomBytes(5).toString('hex')}`
@@ -23,9 +24,28 @@ export async function signUp(username = uniqueName(), password = PASSWORD): Prom
   return { username, token }
 }
 
-/** A real encoded image made with sharp. */
+/**
+ * A real encoded image made with sharp. Each call's bytes are unique (a random comment the decoders
+ * ignore): a user's second upload of the same bytes is a 409 duplicate (SPEC §8), and tests upload
+ * "another image" with this many times.
+ */
 export async function makeImage(format: 'png' | 'jpeg' | 'gif' = 'png', width = 64, height = 48, color = '#3a7bd5'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } }).toFormat(format).toBuffer()
+  const encoded = await sharp({ create: { width, height, channels: 3, background: color } }).toFormat(format).toBuffer()
+  return withComment(encoded, format, randomBytes(8).toString('hex'))
+}
+
+/** Adds a comment in each format's own way: a PNG tEXt chunk before IEND, a JPEG COM segment after SOI, a GIF comment before the trailer. */
+function withComment(image: Buffer, format: 'png' | 'jpeg' | 'gif', comment: string): Buffer {
+  const data = Buffer.from(comment, 'latin1')
+  if (format === 'png') {
+    return Buffer.concat([image.subarray(0, -12), pngChunk('tEXt', Buffer.concat([Buffer.from('Comment\0', 'latin1'), data])), image.subarray(-12)])
+  }
+  if (format === 'jpeg') {
+    const length = Buffer.alloc(2)
+    length.writeUInt16BE(data.length + 2)
+    return Buffer.concat([image.subarray(0, 2), Buffer.from([0xFF, 0xFE]), length, data, image.subarray(2)])
+  }
+  return Buffer.concat([image.subarray(0, -1), Buffer.from([0x21, 0xFE, data.length]), data, Buffer.from([0x00]), image.subarray(-1)])
 }
 
 /** Uploads bytes as the multipart `file` field. */

@@ -8,7 +8,8 @@ export function noiseImage(format: 'png' | 'jpeg' | 'gif', width = 160, height =
   return sharp(pixels, { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer()
 }
 
-const pngChunk = (type: string, data: Buffer) => {
+/** One PNG chunk: length, type, data, CRC. */
+export const pngChunk = (type: string, data: Buffer) => {
   const length = Buffer.alloc(4)
   length.writeUInt32BE(data.length)
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
