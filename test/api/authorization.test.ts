@@ -44,11 +44,32 @@ interface RouteRow {
    * data only, so it succeeds without showing or touching anything of the owner's.
    */
   other?: 'not-found' | 'own'
+  /** The code of the `not-found` 404 when the named resource is not an image (the album routes: ALBUM_NOT_FOUND). */
+  notFound?: string
   /** A request the route refuses with 400 (shown to the owner): an anonymous caller must get 401 for it instead. */
   invalid?: (caller: Caller) => ApiRequest | Promise<ApiRequest>
 }
 
 const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+/** Moves the named image to the trash with the caller's own credentials (refused unless it is the owner); returns its id. */
+async function trashedBy(caller: Caller): Promise<number> {
+  await (await fetch(`/api/images/delete/${caller.imageId}`, { method: 'DELETE', headers: caller.headers })).arrayBuffer()
+  return caller.imageId
+}
+
+/** The album the named image's owner keeps it in (every owner here has one, see newOwner). */
+async function albumOf(caller: Caller): Promise<number> {
+  const [row] = await query<{ album_id: number }>('SELECT album_id FROM album_images WHERE image_id = ? ORDER BY album_id LIMIT 1', [caller.imageId])
+  return row!.album_id
+}
+
+/** A row for a route under /api/albums/:id: someone else's album is a 404 ALBUM_NOT_FOUND. */
+function albumRoute(method: string, suffix: string, body?: (caller: Caller) => unknown): RouteRow {
+  const at = async (c: Caller, id: number | string) =>
+    ({ method, path: `/api/albums/${id}${suffix}`, ...(body ? json(body(c)) : {}) })
+  return { access: 'protected', request: async c => at(c, await albumOf(c)), status: 200, other: 'not-found', notFound: 'ALBUM_NOT_FOUND', invalid: c => at(c, 'abc') }
+}
 
 async function imageForm(bytes?: Buffer): Promise<FormData> {
   const form = new FormData()
@@ -105,6 +126,64 @@ const ROUTES: Record<string, RouteRow> = {
     other: 'not-found',
     invalid: () => ({ method: 'DELETE', path: '/api/images/delete/abc' }),
   },
+  'images/[id].patch.ts': {
+    access: 'protected',
+    request: c => ({ method: 'PATCH', path: `/api/images/${c.imageId}`, ...json({ favorite: true, filename: 'renamed.png' }) }),
+    status: 200,
+    other: 'not-found',
+    invalid: c => ({ method: 'PATCH', path: `/api/images/${c.imageId}`, ...json({ filename: '   ' }) }),
+  },
+  'images/batch.post.ts': {
+    access: 'protected',
+    request: c => ({ method: 'POST', path: '/api/images/batch', ...json({ action: 'favorite', image_ids: [c.imageId] }) }),
+    status: 200,
+    other: 'not-found',
+    invalid: c => ({ method: 'POST', path: '/api/images/batch', ...json({ action: 'delete', image_ids: [c.imageId] }) }),
+  },
+  'images/download.post.ts': {
+    access: 'protected',
+    request: c => ({ method: 'POST', path: '/api/images/download', ...json({ image_ids: [c.imageId] }) }),
+    status: 200,
+    other: 'not-found',
+    invalid: () => ({ method: 'POST', path: '/api/images/download', ...json({ image_ids: [] }) }),
+  },
+  'trash/index.get.ts': {
+    access: 'protected',
+    request: () => ({ method: 'GET', path: '/api/trash?limit=100' }),
+    status: 200,
+    other: 'own',
+    invalid: () => ({ method: 'GET', path: '/api/trash?limit=0' }),
+  },
+  // The two trash routes act on the trash: the caller first moves the image there with its own
+  // credentials (an anonymous caller or another user cannot, so the owner's image stays live).
+  'trash/restore.post.ts': {
+    access: 'protected',
+    request: async c => ({ method: 'POST', path: '/api/trash/restore', ...json({ image_ids: [await trashedBy(c)] }) }),
+    status: 200,
+    other: 'not-found',
+    invalid: () => ({ method: 'POST', path: '/api/trash/restore', ...json({ image_ids: ['1'] }) }),
+  },
+  'trash/index.delete.ts': {
+    access: 'protected',
+    request: async c => ({ method: 'DELETE', path: '/api/trash', ...json({ image_ids: [await trashedBy(c)] }) }),
+    status: 200,
+    other: 'not-found',
+    invalid: () => ({ method: 'DELETE', path: '/api/trash', ...json({ all: false }) }),
+  },
+  'albums/index.get.ts': { access: 'protected', request: () => ({ method: 'GET', path: '/api/albums' }), status: 200, other: 'own' },
+  'albums/index.post.ts': {
+    access: 'protected',
+    request: () => ({ method: 'POST', path: '/api/albums', ...json({ title: 'walk' }) }),
+    status: 201,
+    other: 'own',
+    invalid: () => ({ method: 'POST', path: '/api/albums', ...json({ title: ' ' }) }),
+  },
+  'albums/[id].get.ts': albumRoute('GET', ''),
+  'albums/[id].patch.ts': albumRoute('PATCH', '', () => ({ title: 'renamed' })),
+  'albums/[id].delete.ts': albumRoute('DELETE', ''),
+  'albums/[id]/images.get.ts': albumRoute('GET', '/images'),
+  'albums/[id]/images.post.ts': albumRoute('POST', '/images', c => ({ image_ids: [c.imageId] })),
+  'albums/[id]/images.delete.ts': albumRoute('DELETE', '/images', c => ({ image_ids: [c.imageId] })),
 }
 
 type RequestBuilder = RouteRow['request']
@@ -131,14 +210,19 @@ async function newOwner(): Promise<Owner> {
   const { username, token } = await signUp()
   const res = await upload(token, await makeImage('png', 20, 16, '#d53a7b'), 'owned.png')
   expect(res.status).toBe(201)
-  return { username, token, id: await userId(token), image: (await res.json()).image }
+  const image = (await res.json()).image
+  // An album holding the image, for the album routes to name.
+  const album = await (await postJson('/api/albums', { title: 'owned' }, bearer(token))).json()
+  expect((await postJson(`/api/albums/${album.id}/images`, { image_ids: [image.id] }, bearer(token))).status).toBe(200)
+  return { username, token, id: await userId(token), image }
 }
 
 /** Everything of the owner's a caller could change: image rows, sessions, files on disk. */
 async function ownerState(owner: Owner) {
   return {
-    images: await query('SELECT id, filepath, thumbpath, sha256 FROM images WHERE user_id = ? ORDER BY id', [owner.id]),
+    images: await query('SELECT id, filename, filepath, thumbpath, sha256, favorite, deleted_at FROM images WHERE user_id = ? ORDER BY id', [owner.id]),
     sessions: await query('SELECT id, jti, expires_at FROM sessions WHERE user_id = ? ORDER BY id', [owner.id]),
+    albums: await query('SELECT a.id, a.title, a.cover_image_id, a.updated_at, ai.image_id FROM albums a LEFT JOIN album_images ai ON ai.album_id = a.id WHERE a.user_id = ? ORDER BY a.id, ai.image_id', [owner.id]),
     files: (await listFiles(uploadFolder)).filter(f => f.startsWith(`${owner.id}/`)),
   }
 }
@@ -196,10 +280,10 @@ describe('the owner', () => {
 })
 
 describe('another signed-in user', () => {
-  it.each(protectedRows.filter(([, row]) => row.other === 'not-found'))('gets 404 IMAGE_NOT_FOUND (never 403) from %s for the owner\'s image, and changes nothing', async (_, row) => {
+  it.each(protectedRows.filter(([, row]) => row.other === 'not-found'))('gets 404 IMAGE_NOT_FOUND or ALBUM_NOT_FOUND (never 403) from %s for the owner\'s image or album, and changes nothing', async (_, row) => {
     const before = await ownerState(owner)
     const caller = { headers: bearer(intruder.token), imageId: owner.image.id }
-    await expectAnswer(await send(row.request, caller), 404, 'IMAGE_NOT_FOUND')
+    await expectAnswer(await send(row.request, caller), 404, row.notFound ?? 'IMAGE_NOT_FOUND')
     expect(await ownerState(owner)).toEqual(before)
   })
 
