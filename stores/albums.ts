@@ -43,6 +43,8 @@ export const useAlbumsStore = defineStore('albums', () => {
   const imagesHasMore = ref(false)
   const imagesLoading = ref(false)
   const imagesError = ref<ApiFailure | null>(null)
+  /** Id of the album the API last answered ALBUM_NOT_FOUND for. */
+  const missingId = ref<number | null>(null)
   /** Id of the album whose first page of photos is loaded. */
   const imagesFor = ref<number | null>(null)
   let albumLoad: { id: number, done: Promise<void> } | undefined
@@ -151,7 +153,8 @@ export const useAlbumsStore = defineStore('albums', () => {
 
   /** Opens an album: the album and its first page of photos (once per album, unless `force`). */
   function open(id: number, force = false): Promise<void> {
-    if (!force && imagesFor.value === id && album.value?.id === id) return Promise.resolve()
+    // Loaded already, or found missing already (e.g. by the server render): nothing to ask again.
+    if (!force && ((imagesFor.value === id && album.value?.id === id) || (missingId.value === id && albumError.value))) return Promise.resolve()
     if (albumLoad?.id === id) return albumLoad.done
     wanted = id
     const get = pageFetcher()
@@ -170,6 +173,7 @@ export const useAlbumsStore = defineStore('albums', () => {
           fetchImagesPage(get, id),
         ])
         if (wanted !== id) return // another album was opened meanwhile
+        if (missingId.value === id) missingId.value = null
         album.value = fresh
         remember(fresh)
         images.value = first.page
@@ -178,7 +182,10 @@ export const useAlbumsStore = defineStore('albums', () => {
       }
       catch (error) {
         const failure = toApiFailure(error)
-        if (failure.code === 'ALBUM_NOT_FOUND') forget(id)
+        if (failure.code === 'ALBUM_NOT_FOUND') {
+          forget(id)
+          missingId.value = id
+        }
         if (wanted === id) albumError.value = failure
       }
       finally {
@@ -280,6 +287,7 @@ export const useAlbumsStore = defineStore('albums', () => {
     listError.value = null
     album.value = null
     albumError.value = null
+    missingId.value = null
     images.value = []
     imagesFor.value = null
     imagesHasMore.value = false
@@ -287,8 +295,8 @@ export const useAlbumsStore = defineStore('albums', () => {
   }
 
   return {
-    albums, listLoaded, listLoading, listError,
-    album, albumError, images, imagesHasMore, imagesLoading, imagesError,
+    albums, listFor, listLoaded, listLoading, listError,
+    album, albumError, missingId, imagesFor, images, imagesHasMore, imagesLoading, imagesError,
     ensureList, fetchList, create, update, remove, open, loadMoreImages, refreshAlbum, addImages, removeImages, dropImages, replaceImage, reset,
   }
 })
