@@ -170,7 +170,8 @@ describe('isolation', () => {
 })
 
 describe('delete', () => {
-  it('removes the row, the file and the thumbnail', async () => {
+  // SPEC §8: delete moves to the trash; purging (rows and files) is DELETE /api/trash (test/api/trash.test.ts).
+  it('moves the image to the trash: gone from the list, files kept and still served to the owner', async () => {
     const { token } = await signUp()
     const before = await listFiles(uploadFolder)
     const image = (await (await upload(token, await makeImage(), 'gone.png')).json()).image
@@ -178,8 +179,9 @@ describe('delete', () => {
     const res = await fetch(`/api/images/delete/${image.id}`, { method: 'DELETE', headers: bearer(token) })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ message: '图片删除成功' })
-    expect(await listFiles(uploadFolder)).toEqual(before)
-    expect((await fetch(image.url, { headers: bearer(token) })).status).toBe(404)
+    expect(await (await fetch('/api/images', { headers: bearer(token) })).json()).toEqual([])
+    expect((await listFiles(uploadFolder)).length).toBe(before.length + 2)
+    expect((await fetch(image.url, { headers: bearer(token) })).status).toBe(200)
     const again = await fetch(`/api/images/delete/${image.id}`, { method: 'DELETE', headers: bearer(token) })
     expect(again.status).toBe(404)
   })

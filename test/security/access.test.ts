@@ -84,7 +84,10 @@ describe('concurrent deletes', () => {
     expect(results.filter(r => r.status === 200)).toHaveLength(1)
     for (const res of results.filter(r => r.status !== 200)) await expectApiError(res, 404, 'IMAGE_NOT_FOUND')
     expect((await listImages(intruder.token)).map(i => i.id)).not.toContain(image.id)
-    expect((await listFiles(uploadFolder)).filter(f => f.startsWith(`${intruder.id}/`))).toHaveLength(2)
+    // Moved to the trash once (SPEC §8): its files stay until the trash is emptied.
+    const [row] = await query<{ deleted: number }>('SELECT deleted_at IS NOT NULL AS deleted FROM images WHERE id = ?', [image.id])
+    expect(Number(row!.deleted)).toBe(1)
+    expect((await listFiles(uploadFolder)).filter(f => f.startsWith(`${intruder.id}/`))).toHaveLength(4)
     await expectOwnerKeepsImage()
   })
 })
