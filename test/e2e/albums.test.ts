@@ -199,6 +199,12 @@ describe.each([
     await page.waitForFunction(id => document.querySelector(`.grid a[data-image-id="${id}"]`)?.getAttribute('aria-selected') === 'true', chosen.id)
     await noSidewaysOverflow('select mode')
     await shot('select')
+    // Esc leaves select mode and focus returns to the Select button; the choice is gone.
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('[data-selection-bar]', { state: 'detached' })
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-select'))).toBe(true)
+    await press(page.locator('[data-select]'))
+    await press(page.locator(`.grid a[data-image-id="${chosen.id}"]`))
     await press(page.locator('[data-set-cover]'))
     await page.waitForSelector('[data-selection-bar]', { state: 'detached' })
     await page.waitForSelector(`.grid li:has(a[data-image-id="${chosen.id}"]) [data-cover-badge]`)
@@ -210,9 +216,19 @@ describe.each([
   it('removes a photo from the album, and the photo stays in the gallery', async () => {
     const inAlbum = await albumImages(token, albumId)
     const leaving = inAlbum[0]!
-    await press(page.locator('[data-select]'))
-    await press(page.locator(`.grid a[data-image-id="${leaving.id}"]`))
-    await press(page.locator('[data-remove-from-album]'))
+    if (phone) {
+      await press(page.locator('[data-select]'))
+      await press(page.locator(`.grid a[data-image-id="${leaving.id}"]`))
+      await press(page.locator('[data-remove-from-album]'))
+    }
+    else {
+      // By keyboard: Space on a focused photo selects it (and starts select mode).
+      await page.locator(`.grid a[data-image-id="${leaving.id}"]`).focus()
+      await page.keyboard.press(' ')
+      await page.waitForSelector('[data-selection-bar]')
+      await page.locator('[data-remove-from-album]').focus()
+      await page.keyboard.press('Enter')
+    }
     await page.waitForFunction(id => !document.querySelector(`.grid a[data-image-id="${id}"]`), leaving.id)
     await page.waitForSelector('.toast.success')
     expect(await page.locator('[data-album-count]').textContent()).toBe('2 张照片')
