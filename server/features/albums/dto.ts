@@ -1,12 +1,13 @@
 import type { AlbumDto } from '../../../shared/contracts/albums'
 import type { AlbumRow, ImageRow } from '../../infra/db/schema'
-import { toImageDto } from '../images/dto'
+import { thumbnailUrl } from '../images/dto'
 
 /** An album row with what the list query adds to it: its live photo count and its cover photo. */
 export interface AlbumSummaryRow {
   album: AlbumRow
   imageCount: number
-  cover: ImageRow | null
+  /** The cover photo's id and hash (what its thumbnail URL is made of), or null. */
+  cover: Pick<ImageRow, 'id' | 'sha256'> | null
 }
 
 export function toAlbumDto({ album, imageCount, cover }: AlbumSummaryRow): AlbumDto {
@@ -16,7 +17,7 @@ export function toAlbumDto({ album, imageCount, cover }: AlbumSummaryRow): Album
     description: album.description,
     image_count: imageCount,
     // The image DTO's own thumbnail URL, so the album page and the grid share one cached file.
-    cover_thumbnail_url: cover ? toImageDto(cover).thumbnail_url : null,
+    cover_thumbnail_url: cover ? thumbnailUrl(cover) : null,
     created_at: album.createdAt.toISOString(),
     updated_at: album.updatedAt.toISOString(),
   }

@@ -29,7 +29,7 @@ async function albumSummaries(userId: number, albumId?: number): Promise<AlbumSu
   return db.select({
     album: albums,
     imageCount: sql<number>`COALESCE(${counts.imageCount}, 0)`.mapWith(Number),
-    cover: coverImage,
+    cover: { id: coverImage.id, sha256: coverImage.sha256 },
   })
     .from(albums)
     .leftJoin(counts, eq(counts.albumId, albums.id))

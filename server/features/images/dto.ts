@@ -4,6 +4,9 @@ import type { ImageRow } from '../../infra/db/schema'
 /** The version a URL carries, so responses can be cached forever (the bytes behind an id never change). */
 const version = (image: Pick<ImageRow, 'sha256'>) => image.sha256.slice(0, 12)
 
+/** The thumbnail's URL (also an album's cover, which names only these two columns). */
+export const thumbnailUrl = (image: Pick<ImageRow, 'id' | 'sha256'>) => `/api/images/${image.id}/file?variant=thumb&v=${version(image)}`
+
 export function toImageDto(image: ImageRow): ImageDto {
   const path = `/api/images/${image.id}/file`
   return {
@@ -12,7 +15,7 @@ export function toImageDto(image: ImageRow): ImageDto {
     filepath: path,
     created_at: image.createdAt.toISOString(),
     url: `${path}?v=${version(image)}`,
-    thumbnail_url: `${path}?variant=thumb&v=${version(image)}`,
+    thumbnail_url: thumbnailUrl(image),
     content_type: image.contentType,
     size: image.size,
     width: image.width,
