@@ -259,7 +259,10 @@ describe('hostile file names are kept only as cleaned display names', () => {
     expect(served.status).toBe(200)
     const disposition = served.headers.get('content-disposition') ?? ''
     expect(decodeURIComponent(disposition.split('filename*=UTF-8\'\'')[1] ?? '')).toBe(image.filename)
-    // Clean up, so the refused-upload cases keep an empty list for this user.
+    // Clean up, so the refused-upload cases keep an empty list for this user: delete moves to the
+    // trash (SPEC §8), and the same bytes stay a duplicate until they are purged from it too.
     expect((await fetch(`/api/images/delete/${image.id}`, { method: 'DELETE', headers: bearer(uploader.token) })).status).toBe(200)
+    const purged = await fetch('/api/trash', { method: 'DELETE', headers: { ...bearer(uploader.token), 'content-type': 'application/json' }, body: JSON.stringify({ image_ids: [image.id] }) })
+    expect(purged.status).toBe(200)
   })
 })
