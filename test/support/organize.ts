@@ -59,7 +59,7 @@ export async function walkPages(path: string, token: string): Promise<{ ids: num
   const links: string[] = []
   let next: string | undefined = path
   while (next) {
-    const { items, link } = await getList(next, token)
+    const { items, link }: { items: Array<{ id: number }>, link: string | null } = await getList(next, token)
     seen.push(...ids(items))
     next = link ? /^<([^>]+)>; rel="next"$/.exec(link)?.[1] : undefined
     if (link) links.push(link)
