@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   INVALID_ID: { status: 400, message: '图片ID无效' },
   INVALID_ALBUM_ID: { status: 400, message: '相册ID无效' },
   INVALID_FILENAME: { status: 400, message: '文件名须为 1–255 个字符' },
-  INVALID_QUERY: { status: 400, message: 'limit 须为 1–100 的整数，before 须为图片ID' },
+  INVALID_QUERY: { status: 400, message: '查询参数无效：limit 须为 1–100 的整数，before 须为图片ID，favorite 须为 true 或 false，sort 须为 uploaded 或 taken，q 不超过 100 个字符' },
   INVALID_CURSOR: { status: 400, message: '分页参数无效' },
   INVALID_VARIANT: { status: 400, message: 'variant 只能是 original 或 thumb' },
   NO_FILE: { status: 400, message: '请选择文件' },

@@ -60,6 +60,8 @@ export const images = mysqlTable('images', {
   index('images_user_live_sort_idx').on(table.userId, table.deletedAt, table.sortAt, table.id),
   index('images_user_live_favorite_idx').on(table.userId, table.deletedAt, table.favorite, table.createdAt, table.id),
   index('images_user_sha_idx').on(table.userId, table.sha256),
+  // The hourly trash auto-empty looks for old deleted_at across all users.
+  index('images_deleted_idx').on(table.deletedAt),
 ])
 
 export const albums = mysqlTable('albums', {

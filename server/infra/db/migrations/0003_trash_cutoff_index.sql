@@ -1,0 +1,1 @@
+CREATE INDEX `images_deleted_idx` ON `images` (`deleted_at`);
