@@ -28,7 +28,7 @@ export interface RawExif {
 // server's time zone) and untranslated numbers. The XMP packet stays a string: it is only searched for
 // GPS tags, and exifr would otherwise merge XMP's `exif:` namespace into the EXIF block.
 const EXIFR_OPTIONS = {
-  tiff: true, ifd0: true, exif: true, gps: true, xmp: { parse: false },
+  tiff: true, exif: true, gps: true, xmp: { parse: false }, // IFD0 is always read
   ifd1: false, interop: false, icc: false, iptc: false, jfif: false, ihdr: false, makerNote: false, userComment: false,
   mergeOutput: false, reviveValues: false, translateValues: false, translateKeys: true, sanitize: true,
 } as const
