@@ -230,7 +230,7 @@ describe('viewing and deleting', () => {
     expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-confirm'))).toBe(true)
     await page.keyboard.press('Enter')
     await page.waitForSelector('.toast.success')
-    expect(await page.locator('.toast.success').textContent()).toContain('照片已删除')
+    expect(await page.locator('.toast.success').textContent()).toContain('已移到回收站')
     await page.waitForFunction(id => !document.querySelector(`.grid a[data-image-id="${id}"]`), target.id)
     // The viewer moves on to the next photo.
     expect(await page.locator('dialog.viewer h2').textContent()).toBe(before[2]!.filename)
@@ -312,9 +312,10 @@ describe('paging', () => {
   let prepared: Promise<string> | undefined
   const userWith85Photos = () => prepared ??= (async () => {
     const { token } = await signUp()
-    const image = await makeImage('png', 60, 40, '#6a8caf')
+    // A colour of its own per photo: the same bytes twice would be refused as a duplicate (SPEC §8).
+    const colour = (n: number) => `#${(0x406080 + n * 0x010203).toString(16).slice(-6)}`
     for (let start = 0; start < 85; start += 17) {
-      await Promise.all(Array.from({ length: 17 }, (_, i) => upload(token, image, `p${start + i}.png`, 'image/png')))
+      await Promise.all(Array.from({ length: 17 }, async (_, i) => upload(token, await makeImage('png', 60, 40, colour(start + i)), `p${start + i}.png`, 'image/png')))
     }
     return token
   })()
