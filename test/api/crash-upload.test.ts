@@ -21,9 +21,11 @@ import { type OwnServer, rawUpload, scratchFolder, signUpOn, startOwnServer } fr
 //     that never ends; the temporary file reaches the file's exact size while the server waits.
 //  3. image checks: a 1-bit 10000×10000 PNG (10 KB, at the 100 MP limit) takes the decoder about a
 //     second; the kill lands as soon as the temporary file is complete, before the thumbnail exists.
-//  4. files in place, row not inserted: the test holds `LOCK TABLES images WRITE`, so the INSERT waits
-//     after both files are renamed into place; the server is killed, and its waiting INSERT with it
-//     (KILL on that connection: a dead process's statement must not commit when the lock goes).
+//  4. files in place, row not inserted: the test holds the user's row lock (`SELECT … FOR UPDATE`),
+//     which the insert's transaction takes first (one upload of a user at a time: duplicates), so it
+//     waits after both files are renamed into place; the server is killed, and its waiting
+//     transaction with it (KILL on that connection: a dead process's statement must not commit when
+//     the lock goes).
 //  5. row inserted, answer not yet read: the kill lands once the row is visible.
 // Between the thumbnail being written and the renames there is no wait the test could hold; the disk
 // states there (temporary files; one object moved and one temporary) are unions of states 3 and 4,
@@ -51,6 +53,9 @@ function upload(bytes: Buffer, filename: string) {
   const { body, contentType } = multipart([{ name: 'file', filename, type: 'image/png', data: bytes }])
   return server.fetch('/api/images/upload', { method: 'POST', headers: { ...user.auth, 'content-type': contentType }, body: new Uint8Array(body) })
 }
+
+/** An image not uploaded before (the control's bytes again would be a 409 duplicate, stored nowhere). */
+const anotherPng = () => sharp(randomBytes(32 * 24 * 3), { raw: { width: 32, height: 24, channels: 3 } }).png().toBuffer()
 
 const userDir = () => join(folder, String(user.userId))
 const storedFiles = async () => (await readdir(userDir()).catch(() => [] as string[])).sort()
@@ -124,21 +129,24 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
     const storedBefore = await storedFiles()
     const lock = await mysql.createConnection({ host: '127.0.0.1', user: 'root', database: inject('dbName') })
     try {
-      await lock.query('LOCK TABLES images WRITE')
-      const answer = upload(png, filename).catch(() => undefined)
-      // Original and thumbnail in place, nothing left in .tmp: the pipeline is waiting on its INSERT.
+      await lock.query('START TRANSACTION')
+      await lock.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [user.userId])
+      const answer = upload(await anotherPng(), filename).catch(() => undefined)
+      // Original and thumbnail in place, nothing left in .tmp: the pipeline is waiting to insert its row.
       expect(await until(async () => (await storedFiles()).length === storedBefore.length + 2 && (await tempFiles()).length === 0, 10_000)).toBe(true)
       const left = await crash()
       expect(left.temp).toEqual([])
       expect(left.stored.filter(name => !storedBefore.includes(name))).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.png$/), expect.stringMatching(/^[0-9a-f]{32}\.thumb\.webp$/)])
-      // The dead server's INSERT is still queued behind the lock: end it, as the crash would have.
-      const [waiting] = await lock.query<mysql.RowDataPacket[]>('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${filename}%`])
+      // The dead server's transaction is still queued behind the lock: end it, as the crash would have.
+      const [waiting] = await lock.query<mysql.RowDataPacket[]>(`SELECT r.trx_mysql_thread_id AS ID FROM information_schema.INNODB_LOCK_WAITS w
+        JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id
+        WHERE b.trx_mysql_thread_id = CONNECTION_ID()`)
       expect(waiting).toHaveLength(1)
       await lock.query(`KILL ${Number(waiting[0]!.ID)}`)
       await answer
     }
     finally {
-      await lock.query('UNLOCK TABLES')
+      await lock.query('ROLLBACK')
       await lock.end()
     }
     await restart()
@@ -147,7 +155,8 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
 
   it('5. with the row inserted and the answer not yet read', async () => {
     const filename = `committed-${randomBytes(4).toString('hex')}.png`
-    const answer = upload(png, filename).catch(() => undefined)
+    const bytes = await anotherPng()
+    const answer = upload(bytes, filename).catch(() => undefined)
     expect(await until(async () => (await userRows()).some(r => r.filename === filename), 10_000)).toBe(true)
     await crash()
     await answer
@@ -156,6 +165,6 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
     expect(rows.map(r => r.filename).sort()).toEqual(['control.png', filename].sort())
     const image = rows.find(r => r.filename === filename)!
     const served = await server.fetch(`/api/images/${image.id}/file`, { headers: user.auth })
-    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true)
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true)
   })
 })
