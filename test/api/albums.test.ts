@@ -302,7 +302,7 @@ describe('POST /api/albums/:id/images', () => {
     expect(await query('SELECT image_id FROM album_images WHERE album_id = ?', [album.id])).toHaveLength(12)
   })
 
-  it('adds racing the album\'s deletion answer 200 or 404, never 500, and leave no links behind', async () => {
+  it('adds racing the album\'s deletion answer 200 or 404, never 500, and leave no links behind', { repeats: 15 }, async () => {
     const user = await newUser()
     const images = await uploadImages(user, 3)
     const album = await createAlbum(user)
@@ -313,9 +313,38 @@ describe('POST /api/albums/:id/images', () => {
       await res.text()
       return res.status
     }))
-    expect(statuses.every(s => s === 200 || s === 404)).toBe(true)
+    // Repeated: the deadlock this once had (the delete locking through another index) came 1 time in 10.
+    expect(statuses.filter(s => s !== 200 && s !== 404)).toEqual([])
     expect(statuses.at(-1)).toBe(200)
     expect(await query('SELECT * FROM album_images WHERE album_id = ?', [album.id])).toEqual([])
+  })
+})
+
+describe('racing a purge', () => {
+  it('adds of a photo being purged (the album\'s chosen cover) answer 200 or 404, never 500', { repeats: 10 }, async () => {
+    const user = await newUser()
+    const [keep, doomed] = await uploadImages(user, 2) as [ImageDto, ImageDto]
+    const album = await createAlbum(user)
+    await ok(await addImages(user, album.id, [keep.id]))
+    // Adding a photo locks the album, then (foreign-key check) the photo; a purge of the chosen cover
+    // locks the photo, then (ON DELETE SET NULL) the album: the opposite order, a deadlock InnoDB breaks.
+    await query('UPDATE albums SET cover_image_id = ? WHERE id = ?', [doomed.id, album.id])
+    const adds = Array.from({ length: 20 }, () => addImages(user, album.id, [keep.id, doomed.id]))
+    const purge = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try { return await query('DELETE FROM images WHERE id = ?', [doomed.id]) }
+        catch (error) { if (attempt > 5) throw error } // this side may be the deadlock's victim too
+      }
+    })()
+    const statuses = await Promise.all(adds.map(async (p) => {
+      const res = await p
+      await res.text()
+      return res.status
+    }))
+    await purge
+    expect(statuses.filter(s => s !== 200 && s !== 404)).toEqual([])
+    expect(await albumImageIds(user, album.id)).toEqual([keep.id])
+    expect(await getAlbum(user, album.id)).toMatchObject({ image_count: 1, cover_thumbnail_url: keep.thumbnail_url })
   })
 })
 

@@ -1,9 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { tables, useDb } from '../../infra/db'
 import type { AlbumRow } from '../../infra/db/schema'
 import { assertCoverCandidate } from './cover'
 import { withAlbumLocked } from './lock'
-import { albumNotFound } from './queries'
 
 const { albums } = tables
 
@@ -36,7 +35,7 @@ export async function updateAlbum(album: AlbumRow, patch: AlbumPatch): Promise<v
 
 /** Deletes the album and its links (foreign-key cascade); the photos stay in the gallery. */
 export async function deleteAlbum(album: AlbumRow): Promise<void> {
-  const [result] = await useDb().delete(albums).where(and(eq(albums.id, album.id), eq(albums.userId, album.userId)))
-  // A parallel delete of the same album got there first.
-  if (result.affectedRows !== 1) throw albumNotFound()
+  // The row is locked and its owner checked first (a parallel delete gets the 404), then deleted by
+  // primary key: the same lock order as every other change to the album.
+  await withAlbumLocked(album, tx => tx.delete(albums).where(eq(albums.id, album.id)))
 }
