@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm'
-import { tables, useDb } from '../../infra/db'
+import { retryOnDeadlock, tables, useDb } from '../../infra/db'
 import type { AlbumRow } from '../../infra/db/schema'
 import { albumNotFound } from './queries'
 
@@ -29,20 +29,5 @@ export async function withAlbumLocked<T>(album: AlbumRow, work: (tx: Tx) => Prom
   })
   // Purging a photo locks the image, then (by cascade) its links and the albums it covers: the
   // opposite order to ours, so InnoDB may pick one of us as a deadlock victim. Ours is safe to rerun.
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt()
-    }
-    catch (error) {
-      if (tries >= 3 || !isDeadlock(error)) throw error
-    }
-  }
-}
-
-/** InnoDB rolled the transaction back to break a deadlock (drizzle wraps mysql2's error as `cause`). */
-function isDeadlock(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === 'ER_LOCK_DEADLOCK') return true
-  }
-  return false
+  return retryOnDeadlock(attempt)
 }

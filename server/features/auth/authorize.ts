@@ -1,4 +1,4 @@
-import { useDb } from '../../infra/db'
+import { retryOnDeadlock, useDb } from '../../infra/db'
 import type { AlbumRow, ImageRow } from '../../infra/db/schema'
 import { imageNotFound } from '../../infra/http/errors'
 import { findAlbum } from '../albums/queries'
@@ -47,28 +47,13 @@ export async function ownedImages(user: Pick<SessionUser, 'id'>, ids: number[], 
  * (possible against other tables' cascades) is retried.
  */
 export async function withOwnedImages<T>(user: Pick<SessionUser, 'id'>, ids: number[], state: Exclude<ImageState, 'any'>, work: (tx: DbExecutor, rows: ImageRow[]) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await useDb().transaction(async (tx) => {
-        const rows = allOrNotFound(await selectImages(tx, user.id, ids, state, { forUpdate: true }), ids)
-        return work(tx, rows)
-      }, { isolationLevel: 'read committed' })
-    }
-    catch (error) {
-      if (attempt >= 3 || !isDeadlock(error)) throw error
-    }
-  }
+  return retryOnDeadlock(() => useDb().transaction(async (tx) => {
+    const rows = allOrNotFound(await selectImages(tx, user.id, ids, state, { forUpdate: true }), ids)
+    return work(tx, rows)
+  }, { isolationLevel: 'read committed' }))
 }
 
 function allOrNotFound(rows: ImageRow[], ids: number[]): ImageRow[] {
   if (rows.length !== ids.length) throw imageNotFound()
   return rows
-}
-
-/** InnoDB chose this transaction as a deadlock victim (drizzle wraps the mysql2 error as `cause`). */
-function isDeadlock(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === 'ER_LOCK_DEADLOCK') return true
-  }
-  return false
 }

@@ -150,3 +150,26 @@ export async function ensureDatabase(): Promise<void> {
     await conn.end().catch(() => {})
   }
 }
+
+/** InnoDB chose the transaction as a deadlock victim and rolled it back (drizzle wraps mysql2's error as `cause`). */
+function isDeadlock(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 'ER_LOCK_DEADLOCK') return true
+  }
+  return false
+}
+
+/**
+ * Runs a transaction again (up to `tries` times in all) when InnoDB picked it as a deadlock victim:
+ * it was rolled back whole, so rerunning it is safe. Any other error is thrown at once.
+ */
+export async function retryOnDeadlock<T>(transaction: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction()
+    }
+    catch (error) {
+      if (attempt >= tries || !isDeadlock(error)) throw error
+    }
+  }
+}
