@@ -105,6 +105,7 @@ describe('route answers', () => {
     'server/api/health.get.ts': 'a probe for load balancers, `{status}` outside the API contracts',
     'server/api/images/[id]/file.get.ts': 'streams the image bytes',
     'server/api/images/[id]/file.head.ts': 'headers of the image bytes',
+    'server/api/images/download.post.ts': 'streams a zip of the originals',
   }
 
   it('declares every JSON answer with a type from shared/contracts', async () => {
