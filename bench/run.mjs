@@ -1,13 +1,19 @@
 // The Gallery benchmark (issue #5): `npm run bench` / `npm run bench:quick`.
 //
 //   node bench/run.mjs [--quick] [--web | --no-web] [--only=list,me,...] [--cpu-prof]
-//                      [--no-build] [--images=1000] [--write | --no-write]
+//                      [--no-build] [--images=1000] [--rounds=3] [--write | --no-write]
+//
+// Scenarios (--only): list, me, file, thumb, revalidate, organize, plans, batch, login, mixed,
+// upload, memory. organize/plans/batch (issue #13, bench/organize.mjs) run on a user with 10,000
+// images inserted with SQL: the list filters and the album page side by side with the plain list
+// (--rounds rounds, default 3, --quick 1), their query plans from MariaDB, and the 500-id batch.
 //
 // 1. builds the production server into .nuxt/bench-build (bench/build.mjs, in a child process);
 // 2. starts it on a free loopback port with NODE_ENV=production, a random JWT secret, a fresh
 //    database gallery_bench_<random> and a temporary upload folder (all removed afterwards, also on
 //    failure and Ctrl-C; the whole run is bounded by a watchdog);
-// 3. seeds 20 users and a "big" user with 1,000 ~300 KB JPEGs uploaded through the API;
+// 3. seeds 20 users and a "big" user with 1,000 ~300 KB JPEGs uploaded through the API (only when a
+//    scenario reads them), and for the organize scenarios a user with 10,000 rows inserted with SQL;
 // 4. runs the scenarios with autocannon (10 s after a 2 s warm-up; --quick: 3 s after 1 s) and the
 //    baselines of bench/baseline.mjs (its own process);
 // 5. prints one table and (full runs, or --write) writes docs/PERFORMANCE.md;
@@ -26,6 +32,7 @@ import {
   PRODUCTION_NODE_FLAGS, productionServerEnv, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
 } from './lib.mjs'
 import { galleryPhotos, megabyteJpeg, noisePng } from './images.mjs'
+import { batchScenario, capturePlans, organizeMarkdown, organizeScenario, seedOrganize } from './organize.mjs'
 import { rawLoad } from './rawload.mjs'
 import { measureWeb } from './web.mjs'
 
@@ -53,6 +60,9 @@ const BIG_IMAGES = Number(option('images', '1000'))
 const WEB_IMAGES = 200
 const WRITE_DOC = flag('write') || (!QUICK && !WEB_ONLY && !ONLY && !CPU_PROF && !flag('no-write'))
 const WARMUP_S = QUICK ? 1 : 2
+/** Rounds of the organize lists and the batch (medians over them); each list target 1 s + 5 s (--quick: 1 s + 3 s). */
+const ORGANIZE_ROUNDS = Number(option('rounds', QUICK ? '1' : '3'))
+const ORGANIZE_DURATION_S = QUICK ? 3 : 5
 const DURATION_S = QUICK ? 3 : 10
 const USERS = 20
 const PASSWORD = 'bench-password-0123'
@@ -140,7 +150,7 @@ async function startBaseline(file, type) {
 // Seeding
 
 const users = [] // { username, token, id }
-let big, webUser, uploadUser, warmUser, memUser
+let big, webUser, uploadUser, warmUser, memUser, organizeUser
 let photos
 let seedInfo = {}
 
@@ -161,11 +171,12 @@ async function seed() {
     const me = await fetch(`${serverBase}/api/me`, { headers: { authorization: `Bearer ${token}` } }).then(r => r.json())
     users[i] = { username, token, id: me.id }
   })
-  ;[big, webUser, uploadUser, warmUser, memUser] = users
+  ;[big, webUser, uploadUser, warmUser, memUser, organizeUser] = users
   log(`registered ${USERS} users in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
   photos = (await galleryPhotos(6)).map((bytes, i) => multipartBody(bytes, `photo-${i + 1}.jpg`, 'image/jpeg'))
-  const bigCount = WEB_ONLY ? 0 : BIG_IMAGES
+  // The big user's uploads take ~25 s; only the scenarios that read its images need them.
+  const bigCount = ['list', 'me', 'file', 'thumb', 'revalidate', 'mixed'].some(wanted) ? BIG_IMAGES : 0
   const webCount = WEB ? WEB_IMAGES : 0
   const t0 = Date.now()
   await pool(bigCount, 4, i => upload(serverBase, big.token, photos[i % photos.length]))
@@ -175,6 +186,7 @@ async function seed() {
   await pool(webCount, 4, i => upload(serverBase, webUser.token, photos[i % photos.length]))
   if (webCount) log(`uploaded ${webCount} images for ${webUser.username} in ${((Date.now() - t1) / 1000).toFixed(1)} s`)
   seedInfo = { users: USERS, bigImages: bigCount, webImages: webCount, bigSeconds, photoBytes: photos.map(p => p.fileBytes) }
+  if (['organize', 'plans', 'batch'].some(wanted)) seedInfo.organize = await seedOrganize(dbName, organizeUser.id)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,6 +353,13 @@ async function readScenarios(listPath) {
 async function scenarios() {
   const listPath = '/api/images?limit=50'
   if (['list', 'me', 'file', 'thumb', 'revalidate'].some(wanted)) await readScenarios(listPath)
+  const organizeSeed = seedInfo.organize
+  await withServer('organize', () => organizeScenario({
+    base: serverBase, token: organizeUser.token, seed: organizeSeed, rounds: ORGANIZE_ROUNDS, warmup: 1, duration: ORGANIZE_DURATION_S, pids,
+  }))
+  await withServer('plans', () => capturePlans({ base: serverBase, token: organizeUser.token, seed: organizeSeed, dbName }))
+  // After the lists: the batch flips favourites (and flips them back).
+  await withServer('batch', () => batchScenario({ base: serverBase, token: organizeUser.token, seed: organizeSeed, rounds: ORGANIZE_ROUNDS }))
   await withServer('login', async () => {
     const app = await measure('login', loginOptions(16))
     return { app, bcryptCost: await readBcryptCost() }
@@ -551,7 +570,33 @@ async function mariadbVersion() {
   catch { return 'unknown' }
 }
 
+/** Replaces the text between `<!-- bench:<name>:begin -->` and `…:end -->` in the document (or appends the block). */
+function replaceBlock(doc, name, text) {
+  const begin = `<!-- bench:${name}:begin -->`
+  const end = `<!-- bench:${name}:end -->`
+  const block = `${begin}\n${text}\n${end}`
+  if (doc.includes(begin) && doc.includes(end)) return doc.slice(0, doc.indexOf(begin)) + block + doc.slice(doc.indexOf(end) + end.length)
+  return `${doc}\n${block}\n`
+}
+
+/** The organize section's block (docs/PERFORMANCE.md "Organize: filters, album page, batch"), when those scenarios ran. */
+function organizeBlock(info) {
+  if (!results.organize && !results.batch && !results.plans) return undefined
+  return organizeMarkdown({ ...info, seed: seedInfo.organize, organize: results.organize, batch: results.batch, plans: results.plans, quick: QUICK })
+}
+
 function writeDoc(rows, info) {
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Performance\n'
+  const organize = organizeBlock(info)
+  if (organize) doc = replaceBlock(doc, 'organize', organize)
+  // A run of the organize scenarios alone leaves the main table as it was.
+  if (rows.length) doc = writeMainBlock(doc, rows, info)
+  mkdirSync(join(ROOT, 'docs'), { recursive: true })
+  writeFileSync(DOC, doc)
+  log('wrote', DOC)
+}
+
+function writeMainBlock(doc, rows, info) {
   const table = markdownTable(rows)
   const begin = '<!-- bench:results:begin -->'
   const end = '<!-- bench:results:end -->'
@@ -568,12 +613,8 @@ function writeDoc(rows, info) {
     `Answers compared before measuring: ${info.checks ? 'the baseline\'s list and me answers are byte-identical to the app\'s (the run stops otherwise)' : 'n/a'}; list page ${info.checks?.listBytes ?? '?'} bytes of JSON.`,
     end,
   ].join('\n')
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : ''
-  if (doc.includes(begin) && doc.includes(end)) doc = doc.slice(0, doc.indexOf(begin)) + block + doc.slice(doc.indexOf(end) + end.length)
-  else doc = `# Performance\n\n${block}\n`
-  mkdirSync(join(ROOT, 'docs'), { recursive: true })
-  writeFileSync(DOC, doc)
-  log('wrote', DOC)
+  if (doc.includes(begin) && doc.includes(end)) return doc.slice(0, doc.indexOf(begin)) + block + doc.slice(doc.indexOf(end) + end.length)
+  return `${doc}\n${block}\n`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,7 +651,10 @@ async function main() {
   }
 
   const rows = buildRows()
-  console.log('\n' + textTable(rows) + '\n')
+  if (rows.length) console.log('\n' + textTable(rows) + '\n')
+  const organize = organizeBlock(info)
+  // (the query plans are long: they go to the document and bench/.tmp/last-run.json)
+  if (organize) console.log('\n' + organize.split('\nQuery plans:')[0] + '\n')
   info.seed = seedInfo
   info.checks = results.checks
   info.rssTrail = rssTrail
