@@ -126,8 +126,8 @@ export async function seedOrganize(dbName, userId) {
       albumLive: members.filter(id => liveIds.has(id)).length,
       common: { word: COMMON, matches: await share(COMMON) },
       rare: { word: RARE, matches: await share(RARE) },
-      // Spread over the gallery (every 18th live non-favourite), not one contiguous range.
-      batchIds: live.filter(r => !r.favorite).filter((_, k) => k % 18 === 0).slice(0, BATCH_IDS).map(r => r.id),
+      // Spread over the gallery (every 17th live non-favourite), not one contiguous range.
+      batchIds: live.filter(r => !r.favorite).filter((_, k) => k % 17 === 0).slice(0, BATCH_IDS).map(r => r.id),
     }
     info.seconds = (Date.now() - started) / 1000
     log(`organize: inserted ${info.images} images (${info.live} live, ${info.favorites} live favourites; "${COMMON}" in ${info.common.matches}, "${RARE}" in ${info.rare.matches}) and an album of ${info.albumImages} (${info.albumLive} live) in ${info.seconds.toFixed(1)} s`)
@@ -139,14 +139,44 @@ export async function seedOrganize(dbName, userId) {
 }
 
 /**
+ * Indexes this bench proposes (docs/PERFORMANCE.md, "Organize"), added to the bench database only
+ * with `--indexes=proposed`, so one run measures the app as it is and another with them:
+ * - favourites in capture-date order (the web app's favourites view) read in index order;
+ * - the two order indexes stored newest first with the file name in them, so that a `q=` list can
+ *   test the name inside the index (index condition pushdown) instead of one primary-key lookup per
+ *   row it skips. MariaDB 10.11 pushes the condition only on a forward `ref` scan: the app's
+ *   query would also need `FORCE INDEX` (a server change), so the plans step measures that query
+ *   with the hint added (HINTED_INDEX).
+ */
+export const PROPOSED_INDEXES = [
+  'ALTER TABLE images ADD INDEX images_user_live_favorite_sort_idx (user_id, deleted_at, favorite, sort_at, id)',
+  'ALTER TABLE images DROP INDEX images_user_live_created_idx, ADD INDEX images_user_live_created_idx (user_id, deleted_at, created_at DESC, id DESC, filename)',
+  'ALTER TABLE images DROP INDEX images_user_live_sort_idx, ADD INDEX images_user_live_sort_idx (user_id, deleted_at, sort_at DESC, id DESC, filename)',
+]
+/** The index a name-filtered list would force, by the column it orders by. */
+const HINTED_INDEX = { created_at: 'images_user_live_created_idx', sort_at: 'images_user_live_sort_idx' }
+
+export async function applyProposedIndexes(dbName) {
+  const conn = await mysql.createConnection({ ...dbSettings(), database: dbName })
+  try {
+    for (const statement of PROPOSED_INDEXES) await conn.query(statement)
+    await conn.query('ANALYZE TABLE images')
+  }
+  finally {
+    await conn.end()
+  }
+  log(`organize: added the proposed indexes:\n  ${PROPOSED_INDEXES.join('\n  ')}`)
+}
+
+/**
  * The list variants measured side by side. `budget: true` rows must reach 0.8× the plain list's req/s
  * (issue #13); the others are what the web app actually sends (its timeline defaults to
  * sort=taken, so its favourites and search views combine the filters with it) and the worst case
  * of a search, for information.
  */
-export function listVariants(seed) {
+export function listVariants(seed, only) {
   const list = query => `/api/images?limit=50${query}`
-  return [
+  const all = [
     { name: 'plain', path: list(''), budget: false },
     { name: 'favorite=true', path: list('&favorite=true'), budget: true },
     { name: `q=${COMMON}`, path: list(`&q=${COMMON}`), budget: true },
@@ -156,6 +186,8 @@ export function listVariants(seed) {
     { name: `sort=taken&q=${COMMON}`, path: list(`&sort=taken&q=${COMMON}`), budget: false, note: 'web app search' },
     { name: `q=${RARE}`, path: list(`&q=${RARE}`), budget: false, note: 'rare word: the scan reads every row' },
   ]
+  // --variants=album,taken keeps the plain list (the reference) and the variants whose names contain one of them
+  return only ? all.filter((v, i) => i === 0 || only.some(word => v.name.includes(word))) : all
 }
 
 /**
@@ -193,9 +225,9 @@ const load = () => loadavg().map(v => v.toFixed(2)).join(' ')
  * load reaches all variants alike. Each round's ratio is variant req/s ÷ plain first page req/s of
  * the same round; the report takes medians over rounds.
  */
-export async function organizeScenario({ base, token, seed, rounds, warmup, duration, pids }) {
+export async function organizeScenario({ base, token, seed, rounds, warmup, duration, pids, only }) {
   const headers = { authorization: `Bearer ${token}` }
-  const variants = listVariants(seed)
+  const variants = listVariants(seed, only)
   await resolvePages(base, headers, variants)
   const targets = [
     ...variants.map(v => ({ variant: v.name, page: 1, path: v.path })),
@@ -215,10 +247,11 @@ export async function organizeScenario({ base, token, seed, rounds, warmup, dura
     }
     loads.push(load())
   }
-  const plainRuns = runs[0]
   const summary = targets.map((t, k) => {
     const v = variants.find(x => x.name === t.variant)
     const rs = runs[k]
+    // against the plain list's page of the same kind (a second page also looks its cursor up)
+    const plainRuns = runs[targets.findIndex(x => x.variant === 'plain' && x.page === t.page)]
     const ratios = rs.map((r, round) => r.rps / plainRuns[round].rps)
     const serverMsPerReq = rs.map(r => (r.cpu.server ?? 0) * 10 / Math.max(r.rps, 1))
     const dbMsPerReq = rs.map(r => (r.cpu.db ?? 0) * 10 / Math.max(r.rps, 1))
@@ -294,9 +327,9 @@ export async function batchScenario({ base, token, seed, rounds }) {
  * for about a second; statements of other databases' connections are dropped unread.
  * Then runs EXPLAIN and ANALYZE FORMAT=JSON of each captured list query in the bench database.
  */
-export async function capturePlans({ base, token, seed, dbName }) {
+export async function capturePlans({ base, token, seed, dbName, only, proposed }) {
   const headers = { authorization: `Bearer ${token}` }
-  const variants = listVariants(seed)
+  const variants = listVariants(seed, only)
   await resolvePages(base, headers, variants)
   const admin = await mysql.createConnection({ ...dbSettings(), database: dbName })
   const captured = []
@@ -341,6 +374,13 @@ export async function capturePlans({ base, token, seed, dbName }) {
       c.explain = (await admin.query(`EXPLAIN ${c.sql}`))[0]
       const [[analyzed]] = await admin.query(`ANALYZE FORMAT=JSON ${c.sql}`)
       c.analyze = JSON.parse(Object.values(analyzed)[0])
+      const orderColumn = /order by `images`\.`(created_at|sort_at)`/.exec(c.sql)?.[1]
+      if (proposed && / LIKE /.test(c.sql) && orderColumn) {
+        c.hintedSql = c.sql.replace(/from `images`/, `from \`images\` FORCE INDEX (${HINTED_INDEX[orderColumn]})`)
+        c.hintedExplain = (await admin.query(`EXPLAIN ${c.hintedSql}`))[0]
+        const [[hinted]] = await admin.query(`ANALYZE FORMAT=JSON ${c.hintedSql}`)
+        c.hintedAnalyze = JSON.parse(Object.values(hinted)[0])
+      }
     }
   }
   finally {
@@ -351,13 +391,14 @@ export async function capturePlans({ base, token, seed, dbName }) {
 }
 
 /** Sums what ANALYZE FORMAT=JSON says about the tables read: rows read per table and whether a filesort ran. */
-function analyzeSummary(node, out = { tables: [], filesort: false, timeMs: undefined }) {
+export function analyzeSummary(node, out = { tables: [], filesort: false, timeMs: undefined }) {
   if (!node || typeof node !== 'object') return out
   if (out.timeMs === undefined && node.query_block?.r_total_time_ms !== undefined) out.timeMs = node.query_block.r_total_time_ms
   if (node.filesort) out.filesort = true
   if (node.table && node.table.table_name) {
     const t = node.table
-    out.tables.push(`${t.table_name}: ${t.access_type} ${t.key ?? ''} r_rows ${t.r_rows}${t.r_filtered !== undefined && t.r_filtered < 100 ? ` (${Number(t.r_filtered).toFixed(1)} % kept)` : ''}`)
+    const pages = t.r_engine_stats?.pages_accessed
+    out.tables.push(`${t.table_name}: ${t.access_type} ${t.key ?? ''}${t.index_condition ? ' with pushed index condition' : ''}, r_rows ${t.r_rows}${t.r_filtered !== undefined && t.r_filtered < 100 ? ` (${Number(t.r_filtered).toFixed(1)} % kept)` : ''}${pages ? `, ${pages} pages` : ''}`)
   }
   for (const [key, value] of Object.entries(node)) {
     if (key === 'table' && value?.table_name) {
@@ -377,19 +418,20 @@ const shortSql = sql => sql.replace(/^select\s+.*?\s+from\s+/is, 'select <the im
 const f = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? '—' : Number(v).toFixed(d))
 
 /** The `<!-- bench:organize:… -->` block of docs/PERFORMANCE.md. */
-export function organizeMarkdown({ date, git, machine, mariadb, seed, organize, batch, plans, quick }) {
+export function organizeMarkdown({ date, git, machine, mariadb, seed, organize, batch, plans, quick, proposed }) {
   const lines = []
-  lines.push(`Last run: **${date}** on commit ${git} — Node ${machine.node}, ${machine.cores} cores, MariaDB ${mariadb}${quick ? ' (a --quick run)' : ''}.`)
+  lines.push(`Last run: **${date}** on commit ${git} — Node ${machine.node}, ${machine.cores} cores, MariaDB ${mariadb}${quick ? ' (a --quick run)' : ''}`
+    + `${proposed ? `; **with the proposed indexes** added to the bench database (\`--indexes=proposed\`: ${PROPOSED_INDEXES.map(i => `\`${i}\``).join('; ')})` : '; the schema as migrated'}.`)
   if (seed) {
     lines.push('', `Gallery: ${seed.images.toLocaleString('en')} images inserted with SQL in ${seed.seconds.toFixed(1)} s (${seed.live.toLocaleString('en')} live, ${seed.favorites} live favourites; "${seed.common.word}" in ${seed.common.matches} live names, "${seed.rare.word}" in ${seed.rare.matches}); album of ${seed.albumImages.toLocaleString('en')} photos (${seed.albumLive} live) added in ${ALBUM_BATCHES} batches.`)
   }
   if (organize && !organize.failed) {
     lines.push('', `Lists: ${organize.rounds} round(s); in each, every target ${organize.warmup} s warm-up + ${organize.duration} s of autocannon at ${organize.connections} connections, one after the other. `
-    + `Figures are medians over the rounds; ratio = the variant's req/s ÷ the plain first page's req/s of the same round (median of the rounds; budget ≥ 80 % for the rows marked). `
+    + `Figures are medians over the rounds; ratio = the variant's req/s ÷ the plain list's req/s of the same round and page (first or second; median of the rounds; budget ≥ 80 % for the rows marked). `
     + `Load average (1/5/15 min) before and after each round: ${organize.loads.join(' → ')}.`)
     lines.push('', '| list | page | req/s | p50 ms | p99 ms | errors | ratio to plain | per round | server ms CPU/req | db ms CPU/req | budget | result |', '|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const s of organize.summary) {
-      const isPlain = s.variant === 'plain' && s.page === 1
+      const isPlain = s.variant === 'plain'
       const budget = s.budget ? '≥ 80 %' : isPlain ? '(reference)' : '(info)'
       const result = s.budget ? (s.ratio >= 0.8 && s.errors === 0 ? 'pass' : 'FAIL') : 'info'
       lines.push(`| ${s.variant}${s.note ? ` (${s.note})` : ''} | ${s.page === 1 ? 'first' : 'second (`before`)'} | ${f(s.rps)} | ${f(s.p50)} | ${f(s.p99)} | ${s.errors} | ${isPlain ? '100 %' : `${f(s.ratio * 100)} %`} | ${s.ratios.map(r => f(r * 100)).join(' / ')} | ${f(s.serverMs, 2)} | ${f(s.dbMs, 2)} | ${budget} | ${result} |`)
@@ -415,6 +457,11 @@ export function organizeMarkdown({ date, git, machine, mariadb, seed, organize, 
       for (const e of p.explain) lines.push(`| ${e.table} | ${e.type} | ${e.key ?? ''} | ${e.key_len ?? ''} | ${e.ref ?? ''} | ${e.rows} | ${e.Extra ?? ''} |`)
       const a = analyzeSummary(p.analyze)
       lines.push('', `ANALYZE: ${a.tables.join('; ')}; filesort: ${a.filesort ? 'yes' : 'no'}; ${f(a.timeMs, 2)} ms.`)
+      if (p.hintedSql) {
+        const h = analyzeSummary(p.hintedAnalyze)
+        const e = p.hintedExplain[0]
+        lines.push('', `With \`${/FORCE INDEX \([^)]+\)/.exec(p.hintedSql)[0]}\` (not what the app sends today): EXPLAIN ${e.type} ${e.key}, Extra "${e.Extra}"; ANALYZE: ${h.tables.join('; ')}; ${f(h.timeMs, 2)} ms.`)
+      }
     }
   }
   return lines.join('\n')
