@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, char, customType, datetime, index, int, mysqlTable, primaryKey, text, tinyint, varchar } from 'drizzle-orm/mysql-core'
+import { type AnyMySqlColumn, boolean, char, customType, datetime, index, int, mysqlTable, primaryKey, text, tinyint, varchar } from 'drizzle-orm/mysql-core'
 
 /**
  * Case-folded username used for uniqueness. A binary collation keeps "café" and "cafe"
@@ -8,6 +8,12 @@ import { boolean, char, customType, datetime, index, int, mysqlTable, primaryKey
 const binaryVarchar = customType<{ data: string, config: { length: number } }>({
   dataType: config => `varchar(${config?.length ?? 50}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
 })
+
+/**
+ * A descending index key part. drizzle's MySQL index builder has no `.desc()` (PostgreSQL's has):
+ * drizzle-kit writes an SQL key part into the migration as it is, so this becomes `\`col\` desc`.
+ */
+const descending = (column: AnyMySqlColumn) => sql`${column} desc`
 
 const createdAt = () => datetime('created_at', { mode: 'date', fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`)
 
@@ -28,6 +34,12 @@ export const sessions = mysqlTable('sessions', {
   createdAt: createdAt(),
   expiresAt: datetime('expires_at', { mode: 'date', fsp: 3 }).notNull(),
 }, table => [index('sessions_user_id_idx').on(table.userId)])
+
+/** The two list-order indexes, named where the name-filtered lists force them (images/queries.ts). */
+export const imageIndexes = {
+  created: 'images_user_live_created_idx',
+  taken: 'images_user_live_sort_idx',
+} as const
 
 export const images = mysqlTable('images', {
   id: int('id').autoincrement().primaryKey(),
@@ -56,9 +68,17 @@ export const images = mysqlTable('images', {
   // 0: uploaded before capture dates existed (the backfill job reads its file), 1: EXIF read.
   metaVersion: tinyint('meta_version').notNull().default(0),
 }, table => [
-  index('images_user_live_created_idx').on(table.userId, table.deletedAt, table.createdAt, table.id),
-  index('images_user_live_sort_idx').on(table.userId, table.deletedAt, table.sortAt, table.id),
+  // The list orders (docs/PERFORMANCE.md "Organize"). Descending, because MariaDB tests a condition
+  // inside the index (index condition pushdown) only on a forward scan: the name filter (`q`, the
+  // trailing filename) and the keyset cursor then skip rows without fetching them. deleted_at is
+  // descending too in the upload order so the trash (deleted_at DESC, created_at DESC, id DESC) is
+  // still this index read forwards, with no sort.
+  index(imageIndexes.created).on(table.userId, descending(table.deletedAt), descending(table.createdAt), descending(table.id), table.filename),
+  index(imageIndexes.taken).on(table.userId, table.deletedAt, descending(table.sortAt), descending(table.id), table.filename),
+  // favorite=true in upload order (the API's default order) and by capture date (the web app's
+  // favourites view, whose timeline defaults to sort=taken).
   index('images_user_live_favorite_idx').on(table.userId, table.deletedAt, table.favorite, table.createdAt, table.id),
+  index('images_user_live_favorite_sort_idx').on(table.userId, table.deletedAt, table.favorite, descending(table.sortAt), descending(table.id)),
   index('images_user_sha_idx').on(table.userId, table.sha256),
   // The hourly trash auto-empty looks for old deleted_at across all users.
   index('images_deleted_idx').on(table.deletedAt),
