@@ -5,6 +5,7 @@ import { tables, useDb } from '../../infra/db'
 import type { AlbumRow } from '../../infra/db/schema'
 import { apiError } from '../../infra/http/errors'
 import { toImageDto } from '../images/dto'
+import { toPage } from '../images/queries'
 import { chosenImage, chosenImageJoin, chosenLink, chosenLinkJoin, coverImage, coverImageJoin } from './cover'
 import { toAlbumDto, type AlbumSummaryRow } from './dto'
 
@@ -52,14 +53,47 @@ export async function albumDto(album: Pick<AlbumRow, 'id' | 'userId'>): Promise<
   return toAlbumDto(row)
 }
 
+const ph = sql.placeholder
+
+/**
+ * The album page's statements, built once on first use like the image list's (images/queries.ts
+ * prepareListQuery): the album page is read as often as the list, and drizzle otherwise rebuilds the
+ * SQL text and its column mapping on every call (PERFORMANCE.md "Organize": that build, for the
+ * ownership lookup and the page, was the album page's extra cost over the plain list).
+ */
+function prepareAlbumQueries() {
+  const db = useDb()
+  /**
+   * The album's live photos, most recently added first (photos added together by id): album_images_
+   * album_added_idx read backwards, one primary-key join per row, stopping at the limit. `paged`
+   * continues below the cursor's (added_at, image_id); `or` of defined conditions is defined.
+   */
+  const page = (paged: boolean) => db.select(getTableColumns(images)).from(albumImages)
+    .innerJoin(images, eq(images.id, albumImages.imageId))
+    .where(and(
+      eq(albumImages.albumId, ph('albumId')), eq(images.userId, ph('userId')), isNull(images.deletedAt),
+      paged ? or(lt(albumImages.addedAt, ph('addedAt')), and(eq(albumImages.addedAt, ph('addedAt')), lt(albumImages.imageId, ph('imageId')))) : undefined,
+    ))
+    .orderBy(desc(albumImages.addedAt), desc(albumImages.imageId))
+    .limit(ph('limit'))
+    .prepare()
+  return {
+    album: db.select().from(albums).where(and(eq(albums.id, ph('id')), eq(albums.userId, ph('userId')))).limit(1).prepare(),
+    cursor: db.select({ addedAt: albumImages.addedAt, imageId: albumImages.imageId }).from(albumImages)
+      .where(and(eq(albumImages.albumId, ph('albumId')), eq(albumImages.imageId, ph('imageId')))).limit(1).prepare(),
+    firstPage: page(false),
+    nextPage: page(true),
+  }
+}
+let prepared: ReturnType<typeof prepareAlbumQueries> | undefined
+const queries = () => (prepared ??= prepareAlbumQueries())
+
 /** One of the user's albums, or a 404 (also when it is someone else's: no existence oracle). */
 export async function findAlbum(userId: number, id: number): Promise<AlbumRow> {
-  const [row] = await useDb().select().from(albums).where(and(eq(albums.id, id), eq(albums.userId, userId))).limit(1)
+  const [row] = await queries().album.execute({ id, userId })
   if (!row) throw albumNotFound()
   return row
 }
-
-const newestAddedFirst = [desc(albumImages.addedAt), desc(albumImages.imageId)]
 
 /**
  * A page of the album's live photos, most recently added first (photos added together are ordered
@@ -68,23 +102,16 @@ const newestAddedFirst = [desc(albumImages.addedAt), desc(albumImages.imageId)]
  * else 400 INVALID_CURSOR.
  */
 export async function listAlbumImages(album: AlbumRow, limit: number, before?: number): Promise<{ images: ImageDto[], next?: number }> {
-  const db = useDb()
-  let after
-  if (before !== undefined) {
-    const [cursor] = await db.select({ addedAt: albumImages.addedAt, imageId: albumImages.imageId }).from(albumImages)
-      .where(and(eq(albumImages.albumId, album.id), eq(albumImages.imageId, before)))
-    if (!cursor) throw apiError('INVALID_CURSOR')
-    after = or(
-      lt(albumImages.addedAt, cursor.addedAt),
-      and(eq(albumImages.addedAt, cursor.addedAt), lt(albumImages.imageId, cursor.imageId)),
-    )
+  const params = { albumId: album.id, userId: album.userId, limit: limit + 1 }
+  let rows
+  if (before === undefined) {
+    rows = await queries().firstPage.execute(params)
   }
-  const rows = await db.select(getTableColumns(images)).from(albumImages)
-    .innerJoin(images, eq(images.id, albumImages.imageId))
-    .where(and(eq(albumImages.albumId, album.id), eq(images.userId, album.userId), isNull(images.deletedAt), after))
-    .orderBy(...newestAddedFirst)
-    .limit(limit + 1)
-  const page = rows.slice(0, limit)
-  // More rows than the limit means the page is full, so it has a last row.
-  return { images: page.map(toImageDto), next: rows.length > limit ? page.at(-1)!.id : undefined }
+  else {
+    const [cursor] = await queries().cursor.execute({ albumId: album.id, imageId: before })
+    if (!cursor) throw apiError('INVALID_CURSOR')
+    rows = await queries().nextPage.execute({ ...params, addedAt: cursor.addedAt, imageId: cursor.imageId })
+  }
+  const { items, next } = toPage(rows, limit, toImageDto)
+  return { images: items, next }
 }

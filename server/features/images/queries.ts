@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { ImageDto, ImageSort, TrashItemDto } from '../../../shared/contracts/images'
 import { tables, useDb } from '../../infra/db'
-import type { ImageRow } from '../../infra/db/schema'
+import { imageIndexes, type ImageRow } from '../../infra/db/schema'
 import { apiError, imageNotFound } from '../../infra/http/errors'
 import { toImageDto } from './dto'
 
@@ -55,7 +55,13 @@ function prepareListQuery(sort: ImageSort, favorite: boolean | undefined, byName
   // Keyset paging after the cursor image, in the same order: (key, id) below the cursor's. (`or` of
   // defined conditions is defined.)
   if (paged) where.push(or(lt(key, ph('key')), and(eq(key, ph('key')), lt(images.id, ph('id'))))!)
-  return useDb().select().from(images).where(and(...where)).orderBy(desc(key), desc(images.id)).limit(ph('limit')).prepare()
+  // A name filter matches no index prefix, so the optimizer prices the order index as a `range` scan
+  // that fetches every row to test its name; forced, it reads the index forwards as `ref` and tests
+  // the name (the index's last column) inside it, fetching only the rows that match (PERFORMANCE.md
+  // "Organize": 51 row fetches instead of ~900 for a word in 5 % of the names).
+  // With a favourite filter too, the favourite indexes would fetch every favourite to test its name.
+  const hint = byName ? { forceIndex: imageIndexes[sort] } : undefined
+  return useDb().select().from(images, hint).where(and(...where)).orderBy(desc(key), desc(images.id)).limit(ph('limit')).prepare()
 }
 type ListQuery = ReturnType<typeof prepareListQuery>
 const listQueries = new Map<string, ListQuery>()
@@ -69,8 +75,8 @@ function listQuery(sort: ImageSort, favorite: boolean | undefined, byName: boole
 
 /**
  * The trash, most recently deleted first; photos trashed together (a batch) newest upload first.
- * That order is exactly `images_user_live_created_idx` (user_id, deleted_at, created_at, id) read
- * backwards over the non-null deleted_at range, so no sort is needed.
+ * That order is exactly `images_user_live_created_idx` (user_id, deleted_at DESC, created_at DESC,
+ * id DESC, filename) read forwards over the non-null deleted_at range, so no sort is needed.
  */
 function prepareTrashQuery(paged: boolean) {
   const where: SQL[] = [eq(images.userId, ph('userId')), isNotNull(images.deletedAt)]
@@ -118,7 +124,7 @@ function toTrashItemDto(row: ImageRow): TrashItemDto {
 }
 
 /** Cuts the extra row a query fetched to learn whether another page exists. */
-function toPage<T>(rows: ImageRow[], limit: number, toDto: (row: ImageRow) => T): Page<T> {
+export function toPage<T>(rows: ImageRow[], limit: number, toDto: (row: ImageRow) => T): Page<T> {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return { items: page.map(toDto), next: rows.length > limit && last ? last.id : undefined }

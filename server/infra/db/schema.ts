@@ -35,9 +35,9 @@ export const sessions = mysqlTable('sessions', {
   expiresAt: datetime('expires_at', { mode: 'date', fsp: 3 }).notNull(),
 }, table => [index('sessions_user_id_idx').on(table.userId)])
 
-/** The two list-order indexes, named where the name-filtered lists force them (images/queries.ts). */
+/** The two list-order indexes by `sort`, named where the name-filtered lists force them (images/queries.ts). */
 export const imageIndexes = {
-  created: 'images_user_live_created_idx',
+  uploaded: 'images_user_live_created_idx',
   taken: 'images_user_live_sort_idx',
 } as const
 
@@ -73,7 +73,7 @@ export const images = mysqlTable('images', {
   // trailing filename) and the keyset cursor then skip rows without fetching them. deleted_at is
   // descending too in the upload order so the trash (deleted_at DESC, created_at DESC, id DESC) is
   // still this index read forwards, with no sort.
-  index(imageIndexes.created).on(table.userId, descending(table.deletedAt), descending(table.createdAt), descending(table.id), table.filename),
+  index(imageIndexes.uploaded).on(table.userId, descending(table.deletedAt), descending(table.createdAt), descending(table.id), table.filename),
   index(imageIndexes.taken).on(table.userId, table.deletedAt, descending(table.sortAt), descending(table.id), table.filename),
   // favorite=true in upload order (the API's default order) and by capture date (the web app's
   // favourites view, whose timeline defaults to sort=taken).
