@@ -139,36 +139,6 @@ export async function seedOrganize(dbName, userId) {
 }
 
 /**
- * Indexes this bench proposes (docs/PERFORMANCE.md, "Organize"), added to the bench database only
- * with `--indexes=proposed`, so one run measures the app as it is and another with them:
- * - favourites in capture-date order (the web app's favourites view) read in index order;
- * - the two order indexes stored newest first with the file name in them, so that a `q=` list can
- *   test the name inside the index (index condition pushdown) instead of one primary-key lookup per
- *   row it skips. MariaDB 10.11 pushes the condition only on a forward `ref` scan: the app's
- *   query would also need `FORCE INDEX` (a server change), so the plans step measures that query
- *   with the hint added (HINTED_INDEX).
- */
-export const PROPOSED_INDEXES = [
-  'ALTER TABLE images ADD INDEX images_user_live_favorite_sort_idx (user_id, deleted_at, favorite, sort_at, id)',
-  'ALTER TABLE images DROP INDEX images_user_live_created_idx, ADD INDEX images_user_live_created_idx (user_id, deleted_at, created_at DESC, id DESC, filename)',
-  'ALTER TABLE images DROP INDEX images_user_live_sort_idx, ADD INDEX images_user_live_sort_idx (user_id, deleted_at, sort_at DESC, id DESC, filename)',
-]
-/** The index a name-filtered list would force, by the column it orders by. */
-const HINTED_INDEX = { created_at: 'images_user_live_created_idx', sort_at: 'images_user_live_sort_idx' }
-
-export async function applyProposedIndexes(dbName) {
-  const conn = await mysql.createConnection({ ...dbSettings(), database: dbName })
-  try {
-    for (const statement of PROPOSED_INDEXES) await conn.query(statement)
-    await conn.query('ANALYZE TABLE images')
-  }
-  finally {
-    await conn.end()
-  }
-  log(`organize: added the proposed indexes:\n  ${PROPOSED_INDEXES.join('\n  ')}`)
-}
-
-/**
  * The list variants measured side by side. `budget: true` rows must reach 0.8× the plain list's req/s
  * (issue #13); the others are what the web app actually sends (its timeline defaults to
  * sort=taken, so its favourites and search views combine the filters with it) and the worst case
@@ -184,7 +154,9 @@ export function listVariants(seed, only) {
     { name: 'album page', path: `/api/albums/${seed.albumId}/images?limit=50`, budget: true },
     { name: 'sort=taken&favorite=true', path: list('&sort=taken&favorite=true'), budget: false, note: 'web app favourites view' },
     { name: `sort=taken&q=${COMMON}`, path: list(`&sort=taken&q=${COMMON}`), budget: false, note: 'web app search' },
-    { name: `q=${RARE}`, path: list(`&q=${RARE}`), budget: false, note: 'rare word: the scan reads every row' },
+    { name: `q=${RARE}`, path: list(`&q=${RARE}`), budget: false, note: 'rare word: the scan reads every index entry' },
+    // The trash reads the upload-order index too (deleted_at descending), so its plan is watched here.
+    { name: 'trash', path: '/api/trash?limit=50', budget: false, note: 'upload-order index, deleted rows' },
   ]
   // --variants=album,taken keeps the plain list (the reference) and the variants whose names contain one of them
   return only ? all.filter((v, i) => i === 0 || only.some(word => v.name.includes(word))) : all
@@ -327,7 +299,7 @@ export async function batchScenario({ base, token, seed, rounds }) {
  * for about a second; statements of other databases' connections are dropped unread.
  * Then runs EXPLAIN and ANALYZE FORMAT=JSON of each captured list query in the bench database.
  */
-export async function capturePlans({ base, token, seed, dbName, only, proposed }) {
+export async function capturePlans({ base, token, seed, dbName, only }) {
   const headers = { authorization: `Bearer ${token}` }
   const variants = listVariants(seed, only)
   await resolvePages(base, headers, variants)
@@ -374,13 +346,6 @@ export async function capturePlans({ base, token, seed, dbName, only, proposed }
       c.explain = (await admin.query(`EXPLAIN ${c.sql}`))[0]
       const [[analyzed]] = await admin.query(`ANALYZE FORMAT=JSON ${c.sql}`)
       c.analyze = JSON.parse(Object.values(analyzed)[0])
-      const orderColumn = /order by `images`\.`(created_at|sort_at)`/.exec(c.sql)?.[1]
-      if (proposed && / LIKE /.test(c.sql) && orderColumn) {
-        c.hintedSql = c.sql.replace(/from `images`/, `from \`images\` FORCE INDEX (${HINTED_INDEX[orderColumn]})`)
-        c.hintedExplain = (await admin.query(`EXPLAIN ${c.hintedSql}`))[0]
-        const [[hinted]] = await admin.query(`ANALYZE FORMAT=JSON ${c.hintedSql}`)
-        c.hintedAnalyze = JSON.parse(Object.values(hinted)[0])
-      }
     }
   }
   finally {
@@ -418,10 +383,10 @@ const shortSql = sql => sql.replace(/^select\s+.*?\s+from\s+/is, 'select <the im
 const f = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? '—' : Number(v).toFixed(d))
 
 /** The `<!-- bench:organize:… -->` block of docs/PERFORMANCE.md. */
-export function organizeMarkdown({ date, git, machine, mariadb, seed, organize, batch, plans, quick, proposed }) {
+export function organizeMarkdown({ date, git, machine, mariadb, seed, organize, batch, plans, quick }) {
   const lines = []
   lines.push(`Last run: **${date}** on commit ${git} — Node ${machine.node}, ${machine.cores} cores, MariaDB ${mariadb}${quick ? ' (a --quick run)' : ''}`
-    + `${proposed ? `; **with the proposed indexes** added to the bench database (\`--indexes=proposed\`: ${PROPOSED_INDEXES.map(i => `\`${i}\``).join('; ')})` : '; the schema as migrated'}.`)
+    + '; the schema as migrated.')
   if (seed) {
     lines.push('', `Gallery: ${seed.images.toLocaleString('en')} images inserted with SQL in ${seed.seconds.toFixed(1)} s (${seed.live.toLocaleString('en')} live, ${seed.favorites} live favourites; "${seed.common.word}" in ${seed.common.matches} live names, "${seed.rare.word}" in ${seed.rare.matches}); album of ${seed.albumImages.toLocaleString('en')} photos (${seed.albumLive} live) added in ${ALBUM_BATCHES} batches.`)
   }
@@ -457,11 +422,6 @@ export function organizeMarkdown({ date, git, machine, mariadb, seed, organize, 
       for (const e of p.explain) lines.push(`| ${e.table} | ${e.type} | ${e.key ?? ''} | ${e.key_len ?? ''} | ${e.ref ?? ''} | ${e.rows} | ${e.Extra ?? ''} |`)
       const a = analyzeSummary(p.analyze)
       lines.push('', `ANALYZE: ${a.tables.join('; ')}; filesort: ${a.filesort ? 'yes' : 'no'}; ${f(a.timeMs, 2)} ms.`)
-      if (p.hintedSql) {
-        const h = analyzeSummary(p.hintedAnalyze)
-        const e = p.hintedExplain[0]
-        lines.push('', `With \`${/FORCE INDEX \([^)]+\)/.exec(p.hintedSql)[0]}\` (not what the app sends today): EXPLAIN ${e.type} ${e.key}, Extra "${e.Extra}"; ANALYZE: ${h.tables.join('; ')}; ${f(h.timeMs, 2)} ms.`)
-      }
     }
   }
   return lines.join('\n')

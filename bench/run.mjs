@@ -2,14 +2,13 @@
 //
 //   node bench/run.mjs [--quick] [--web | --no-web] [--only=list,me,...] [--cpu-prof]
 //                      [--no-build] [--images=1000] [--rounds=3] [--variants=album,taken]
-//                      [--indexes=proposed] [--write | --no-write]
+//                      [--write | --no-write]
 //
 // Scenarios (--only): list, me, file, thumb, revalidate, organize, plans, batch, login, mixed,
 // upload, memory. organize/plans/batch (issue #13, bench/organize.mjs) run on a user with 10,000
 // images inserted with SQL: the list filters and the album page side by side with the plain list
 // (--rounds rounds, default 3, --quick 1; --variants= keeps the plain list and the variants whose
-// names contain a given word), their query plans from MariaDB, and the 500-id batch;
-// --indexes=proposed first adds the indexes bench/organize.mjs proposes to the bench database.
+// names contain a given word), their query plans from MariaDB, and the 500-id batch.
 //
 // 1. builds the production server into .nuxt/bench-build (bench/build.mjs, in a child process);
 // 2. starts it on a free loopback port with NODE_ENV=production, a random JWT secret, a fresh
@@ -35,7 +34,7 @@ import {
   PRODUCTION_NODE_FLAGS, productionServerEnv, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
 } from './lib.mjs'
 import { galleryPhotos, megabyteJpeg, noisePng } from './images.mjs'
-import { applyProposedIndexes, batchScenario, capturePlans, organizeMarkdown, organizeScenario, seedOrganize } from './organize.mjs'
+import { batchScenario, capturePlans, organizeMarkdown, organizeScenario, seedOrganize } from './organize.mjs'
 import { rawLoad } from './rawload.mjs'
 import { measureWeb } from './web.mjs'
 
@@ -67,7 +66,6 @@ const WARMUP_S = QUICK ? 1 : 2
 const ORGANIZE_ROUNDS = Number(option('rounds', QUICK ? '1' : '3'))
 const ORGANIZE_DURATION_S = QUICK ? 3 : 5
 const ORGANIZE_VARIANTS = option('variants', '') ? option('variants', '').split(',') : undefined
-const PROPOSED_INDEXES = option('indexes', '') === 'proposed'
 const DURATION_S = QUICK ? 3 : 10
 const USERS = 20
 const PASSWORD = 'bench-password-0123'
@@ -193,7 +191,6 @@ async function seed() {
   seedInfo = { users: USERS, bigImages: bigCount, webImages: webCount, bigSeconds, photoBytes: photos.map(p => p.fileBytes) }
   if (['organize', 'plans', 'batch'].some(wanted)) {
     seedInfo.organize = await seedOrganize(dbName, organizeUser.id)
-    if (PROPOSED_INDEXES) await applyProposedIndexes(dbName)
   }
 }
 
@@ -365,7 +362,7 @@ async function scenarios() {
   await withServer('organize', () => organizeScenario({
     base: serverBase, token: organizeUser.token, seed: organizeSeed, rounds: ORGANIZE_ROUNDS, warmup: 1, duration: ORGANIZE_DURATION_S, pids, only: ORGANIZE_VARIANTS,
   }))
-  await withServer('plans', () => capturePlans({ base: serverBase, token: organizeUser.token, seed: organizeSeed, dbName, only: ORGANIZE_VARIANTS, proposed: PROPOSED_INDEXES }))
+  await withServer('plans', () => capturePlans({ base: serverBase, token: organizeUser.token, seed: organizeSeed, dbName, only: ORGANIZE_VARIANTS }))
   // After the lists: the batch flips favourites (and flips them back).
   await withServer('batch', () => batchScenario({ base: serverBase, token: organizeUser.token, seed: organizeSeed, rounds: ORGANIZE_ROUNDS }))
   await withServer('login', async () => {
@@ -590,14 +587,13 @@ function replaceBlock(doc, name, text) {
 /** The organize section's block (docs/PERFORMANCE.md "Organize: filters, album page, batch"), when those scenarios ran. */
 function organizeBlock(info) {
   if (!results.organize && !results.batch && !results.plans) return undefined
-  return organizeMarkdown({ ...info, seed: seedInfo.organize, organize: results.organize, batch: results.batch, plans: results.plans, quick: QUICK, proposed: PROPOSED_INDEXES })
+  return organizeMarkdown({ ...info, seed: seedInfo.organize, organize: results.organize, batch: results.batch, plans: results.plans, quick: QUICK })
 }
 
 function writeDoc(rows, info) {
   let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Performance\n'
   const organize = organizeBlock(info)
-  // (a run with the proposed indexes has its own block, next to the one of the schema as migrated)
-  if (organize) doc = replaceBlock(doc, PROPOSED_INDEXES ? 'organize-proposed' : 'organize', organize)
+  if (organize) doc = replaceBlock(doc, 'organize', organize)
   // A run of the organize scenarios alone leaves the main table as it was.
   if (rows.length) doc = writeMainBlock(doc, rows, info)
   mkdirSync(join(ROOT, 'docs'), { recursive: true })
