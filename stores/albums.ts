@@ -1,3 +1,4 @@
+import { appendNextPage } from '~/composables/pagedList'
 import type { AlbumDto } from '#shared/contracts/albums'
 import type { CountResponse, ImageDto } from '#shared/contracts/images'
 
@@ -83,6 +84,18 @@ export const useAlbumsStore = defineStore('albums', () => {
     }
   }
 
+  /** Runs a request about album `id`; an ALBUM_NOT_FOUND answer (deleted in another tab) forgets it here too. Throws ApiFailure. */
+  async function aboutAlbum<T>(id: number, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request()
+    }
+    catch (error) {
+      const failure = toApiFailure(error)
+      if (failure.code === 'ALBUM_NOT_FOUND') forget(id)
+      throw failure
+    }
+  }
+
   /** Albums of the signed-in user, loaded once (from the server render or the first visit). */
   function ensureList(): Promise<void> {
     const userId = auth.user?.id
@@ -121,17 +134,12 @@ export const useAlbumsStore = defineStore('albums', () => {
   }
 
   /** Changes the title, description or cover; throws ApiFailure (ALBUM_NOT_FOUND: the album is forgotten). */
-  async function update(id: number, patch: AlbumPatch): Promise<AlbumDto> {
-    try {
+  function update(id: number, patch: AlbumPatch): Promise<AlbumDto> {
+    return aboutAlbum(id, async () => {
       const fresh = await call(() => $fetch<AlbumDto>(`/api/albums/${id}`, { method: 'PATCH', body: patch }))
       remember(fresh)
       return fresh
-    }
-    catch (error) {
-      const failure = toApiFailure(error)
-      if (failure.code === 'ALBUM_NOT_FOUND') forget(id)
-      throw failure
-    }
+    })
   }
 
   /** Deletes an album (its photos stay in the gallery). Resolves 'deleted', or 'gone' when it was already gone. */
@@ -204,20 +212,7 @@ export const useAlbumsStore = defineStore('albums', () => {
     imagesLoading.value = true
     imagesError.value = null
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const { page, more } = await fetchImagesPage($fetch, id, images.value.at(-1)?.id)
-          const known = new Set(images.value.map(i => i.id))
-          images.value.push(...page.filter(i => !known.has(i.id)))
-          imagesHasMore.value = more
-          return
-        }
-        catch (error) {
-          // The cursor photo left the album meanwhile (another tab): drop it and page on from the one before.
-          if (toApiFailure(error).code !== 'INVALID_CURSOR' || attempt >= 3) throw error
-          images.value = images.value.slice(0, -1)
-        }
-      }
+      await appendNextPage({ items: images, hasMore: imagesHasMore }, before => fetchImagesPage($fetch, id, before))
     }
     catch (error) {
       imagesError.value = toApiFailure(error)
@@ -230,42 +225,32 @@ export const useAlbumsStore = defineStore('albums', () => {
   /** Count and cover change with the photos: ask the API rather than guess (the cover rule is its own). */
   async function refreshAlbum(id: number) {
     try {
-      remember(await call(() => $fetch<AlbumDto>(`/api/albums/${id}`)))
+      await aboutAlbum(id, async () => remember(await call(() => $fetch<AlbumDto>(`/api/albums/${id}`))))
     }
-    catch (error) {
-      if (toApiFailure(error).code === 'ALBUM_NOT_FOUND') forget(id)
+    catch {
+      // Any other failure leaves count and cover as they were until the next answer.
     }
   }
 
   /** Adds photos to an album; resolves how many were new there. Throws ApiFailure. */
-  async function addImages(id: number, imageIds: number[]): Promise<number> {
-    try {
+  function addImages(id: number, imageIds: number[]): Promise<number> {
+    return aboutAlbum(id, async () => {
       const { count } = await call(() => $fetch<CountResponse>(`/api/albums/${id}/images`, { method: 'POST', body: { image_ids: imageIds } }))
       // The open album shows them on its next visit; its first page is stale now.
       if (imagesFor.value === id) imagesFor.value = null
       await refreshAlbum(id)
       return count
-    }
-    catch (error) {
-      const failure = toApiFailure(error)
-      if (failure.code === 'ALBUM_NOT_FOUND') forget(id)
-      throw failure
-    }
+    })
   }
 
   /** Removes photos from an album (never from the gallery); resolves how many were removed. Throws ApiFailure. */
-  async function removeImages(id: number, imageIds: number[]): Promise<number> {
-    try {
+  function removeImages(id: number, imageIds: number[]): Promise<number> {
+    return aboutAlbum(id, async () => {
       const { count } = await call(() => $fetch<CountResponse>(`/api/albums/${id}/images`, { method: 'DELETE', body: { image_ids: imageIds } }))
       dropImages(imageIds)
       await refreshAlbum(id)
       return count
-    }
-    catch (error) {
-      const failure = toApiFailure(error)
-      if (failure.code === 'ALBUM_NOT_FOUND') forget(id)
-      throw failure
-    }
+    })
   }
 
   /** Takes photos off the open album's page (removed from it, or moved to the trash elsewhere). */

@@ -1,4 +1,4 @@
-import { fetchListPage, pageFetcher } from '~/composables/pagedList'
+import { appendNextPage, fetchListPage, pageFetcher } from '~/composables/pagedList'
 import { newerFirst } from '~/composables/useTimeline'
 import type { ErrorCode } from '#shared/contracts/errors'
 import type { BatchAction, CountResponse, ImageDto, ImageSort } from '#shared/contracts/images'
@@ -185,22 +185,7 @@ export const useImagesStore = defineStore('images', () => {
     loading.value = true
     loadError.value = null
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const { page, more } = await fetchPage($fetch, items.value.at(-1)?.id)
-          if (turn !== generation) return
-          const known = new Set(items.value.map(i => i.id))
-          items.value.push(...page.filter(i => !known.has(i.id)))
-          hasMore.value = more
-          return
-        }
-        catch (error) {
-          // The API answers INVALID_CURSOR when the cursor image was deleted meanwhile (another tab):
-          // it is gone, so drop it and page on from the one before.
-          if (toApiFailure(error).code !== 'INVALID_CURSOR' || attempt >= 3) throw error
-          items.value = items.value.slice(0, -1)
-        }
-      }
+      await appendNextPage({ items, hasMore }, before => fetchPage($fetch, before), () => turn === generation)
     }
     catch (error) {
       if (turn === generation) loadError.value = check(toApiFailure(error))
