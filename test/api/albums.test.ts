@@ -391,6 +391,8 @@ describe('GET /api/albums/:id/images', () => {
     for (const before of [outside.id, theirs.id, 2147483647]) {
       await expectApiError(await send(user, 'GET', `/api/albums/${album.id}/images?before=${before}`), 400, 'INVALID_CURSOR')
     }
+    // The album's last photo as the cursor is an empty page, not a bad cursor (both find no row to list).
+    expect(await albumImageIds(user, album.id, `?before=${inside.id}`)).toEqual([])
     for (const qs of ['limit=0', 'limit=101', 'limit=x', 'before=abc', 'before=0']) {
       await expectApiError(await send(user, 'GET', `/api/albums/${album.id}/images?${qs}`), 400, 'INVALID_QUERY')
     }
