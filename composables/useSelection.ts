@@ -94,3 +94,16 @@ export function useLongPress(onPress: (target: EventTarget | null) => void, dela
   onBeforeUnmount(cancel)
   return { down, move, up: cancel, cancel, swallowClick, onContextMenu }
 }
+
+/**
+ * Esc runs `leave` (out of select mode) while `active()`. An open dialog, or whatever already used the key
+ * (a form field, the viewer), takes its own Esc first.
+ */
+export function useEscapeToLeave(active: () => boolean, leave: () => void) {
+  function onKeydown(event: KeyboardEvent) {
+    if (event.key !== 'Escape' || !active() || event.defaultPrevented || document.querySelector('dialog[open]')) return
+    leave()
+  }
+  onMounted(() => document.addEventListener('keydown', onKeydown))
+  onBeforeUnmount(() => document.removeEventListener('keydown', onKeydown))
+}
