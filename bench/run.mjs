@@ -10,7 +10,7 @@
 // (--rounds rounds, default 3, --quick 1; --variants= keeps the plain list and the variants whose
 // names contain a given word), their query plans from MariaDB, and the 500-id batch.
 //
-// 1. builds the production server into .nuxt/bench-build (bench/build.mjs, in a child process);
+// 1. builds the production server into bench/.tmp/build (bench/build.mjs, in a child process);
 // 2. starts it on a free loopback port with NODE_ENV=production, a random JWT secret, a fresh
 //    database gallery_bench_<random> and a temporary upload folder (all removed afterwards, also on
 //    failure and Ctrl-C; the whole run is bounded by a watchdog);
@@ -39,7 +39,9 @@ import { rawLoad } from './rawload.mjs'
 import { measureWeb } from './web.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const BUILD_DIR = join(ROOT, '.nuxt/bench-build')
+// Outside .nuxt: `nuxt prepare` (run by others on the shared checkout) empties .nuxt, and the server
+// loads its route chunks lazily, so a build there can vanish under a running bench (a 500 mid-run).
+const BUILD_DIR = join(ROOT, 'bench/.tmp/build')
 const OUTPUT_DIR = join(BUILD_DIR, 'output')
 const TMP = join(ROOT, 'bench/.tmp')
 const DOC = join(ROOT, 'docs/PERFORMANCE.md')
@@ -91,7 +93,7 @@ async function build() {
   }
   log('building the production server into', OUTPUT_DIR)
   const started = Date.now()
-  const child = spawn(process.execPath, [join(ROOT, 'bench/build.mjs'), ROOT], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(ROOT, 'bench/build.mjs'), ROOT, BUILD_DIR], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (d) => { output += d })
   child.stderr.on('data', (d) => { output += d })

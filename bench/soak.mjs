@@ -20,7 +20,7 @@ const CLIENTS = arg('clients', 200)
 const DURATION_S = arg('duration', 60)
 const ROOT = resolve(import.meta.dirname, '..')
 // A build folder of its own, so a soak and `npm run bench` can run side by side.
-const BUILD_DIR = join(ROOT, '.nuxt/soak-build')
+const BUILD_DIR = join(ROOT, 'bench/.tmp/soak-build') // outside .nuxt, which `nuxt prepare` empties
 const OUTPUT = join(BUILD_DIR, 'output')
 
 const watchdog = setTimeout(() => {
