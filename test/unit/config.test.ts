@@ -54,3 +54,17 @@ describe('configuration', () => {
     expect(secretProblem(secret)).toBe(problem)
   })
 })
+
+describe('one reader of the environment', () => {
+  it('reads process.env only in server/infra/config.ts', async () => {
+    const { readdir, readFile } = await import('node:fs/promises')
+    const root = join(import.meta.dirname, '../../server')
+    const files = (await readdir(root, { recursive: true })).filter(name => name.endsWith('.ts'))
+    expect(files.length).toBeGreaterThan(40)
+    const readers: string[] = []
+    for (const name of files) {
+      if (/process\.env\b/.test(await readFile(join(root, name), 'utf8'))) readers.push(name)
+    }
+    expect(readers).toEqual(['infra/config.ts'])
+  })
+})
