@@ -150,8 +150,10 @@ describe('upgrading a gallery made with the previous schema', () => {
 
   it('backfills capture date, offset, camera and sort key from the stored files, with progress in the log', async () => {
     expect(await until(async () => await pending() === 1, 30_000)).toBe(true)
+    // The progress line is written after the rows it counts: wait for it too.
+    const done = '[gallery] backfill: 6/7 images (1 left for the next start: 1 without a file, 0 failed)'
+    expect(await until(async () => server!.output().includes(done), 10_000)).toBe(true)
     expect(server!.output()).toContain('[gallery] backfill: 0/7 images')
-    expect(server!.output()).toContain('[gallery] backfill: 6/7 images (1 left for the next start: 1 without a file, 0 failed)')
 
     const phone = await rowOf('phone.jpg')
     // The server runs in UTC here: 06:07:08 at +08:00 sorts as 22:07:08 the day before.
@@ -194,8 +196,8 @@ describe('upgrading a gallery made with the previous schema', () => {
     await writeFile(join(folder, keys['lost.jpg']!), sent['lost.jpg']!)
     server = await startOwnServer({ DB_NAME }, folder)
     expect(await until(async () => await pending() === 0, 30_000)).toBe(true)
+    expect(await until(async () => server!.output().includes('[gallery] backfill: 1/1 images'), 10_000)).toBe(true)
     expect(server.output()).toContain('[gallery] backfill: 0/1 images')
-    expect(server.output()).toContain('[gallery] backfill: 1/1 images')
     expect(await rowOf('lost.jpg')).toMatchObject({ taken_at: '2023-04-05 06:07:08', meta_version: 1 })
     expect(await hasGps(await readFile(join(folder, keys['lost.jpg']!)))).toBe(false)
 
