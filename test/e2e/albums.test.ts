@@ -5,7 +5,7 @@ import type { AlbumDto } from '#shared/contracts/albums'
 import type { ImageDto } from '#shared/contracts/images'
 import { bearer, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
-import { gotoApp, launchBrowser, newContext, runAxe, scenicImage, screenshot, VIEWPORT } from './browser'
+import { gotoApp, launchBrowser, newContext, runAxe, scenicImage, screenshot, VIEWPORT, watchProblems } from './browser'
 
 await startServer()
 
@@ -76,10 +76,7 @@ describe.each([
     photos = await galleryImages(token)
     context = await newContext(browser, { token, ...options })
     page = await context.newPage()
-    page.on('pageerror', error => problems.push(`pageerror: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
-    })
+    watchProblems(page, problems)
   }
 
   afterAll(async () => {

@@ -35,6 +35,14 @@ export function watchErrors(page: Page): string[] {
   return errors
 }
 
+/** Records, into `problems`, the page's uncaught errors and every console error (CSP reports included). */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on('pageerror', error => problems.push(`pageerror: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+  })
+}
+
 /** Waits until Vue has hydrated the page (app.vue marks <html data-hydrated>). */
 export async function hydrated(page: Page): Promise<void> {
   await page.waitForSelector('html[data-hydrated]', { state: 'attached' })

@@ -4,7 +4,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
-import { gotoApp, launchBrowser, newContext, runAxe, scenicImage, screenshot } from './browser'
+import { gotoApp, launchBrowser, newContext, runAxe, scenicImage, screenshot, watchProblems } from './browser'
 
 await startServer()
 
@@ -104,10 +104,7 @@ describe.each(DEVICES)('organizing photos ($name)', ({ name, phone }) => {
   beforeAll(async () => {
     ;({ token, context } = sessions.get(name)!) // made for every device in the file's beforeAll, which runs first
     page = await context.newPage()
-    page.on('pageerror', error => problems.push(`pageerror: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`)
-    })
+    watchProblems(page, problems)
   })
 
   afterAll(async () => {
