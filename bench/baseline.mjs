@@ -88,13 +88,17 @@ const dto = (row) => {
     size: row.size,
     width: row.width,
     height: row.height,
+    taken_at: row.taken_at === null ? null : row.taken_at + (row.taken_offset ?? ''),
+    favorite: row.favorite === 1,
+    camera: row.camera ? JSON.parse(row.camera) : null,
   }
 }
 
 async function list(res, userId, limit) {
   const [rows] = await pool.query(
-    'SELECT id, user_id, filename, filepath, thumbpath, content_type, size, width, height, sha256, created_at '
-    + 'FROM images WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+    'SELECT id, user_id, filename, filepath, thumbpath, content_type, size, width, height, sha256, created_at, '
+    + 'DATE_FORMAT(taken_at, \'%Y-%m-%dT%H:%i:%s\') AS taken_at, taken_offset, favorite, camera '
+    + 'FROM images WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?',
     [userId, limit + 1],
   )
   const page = rows.slice(0, limit)
@@ -126,7 +130,7 @@ const server = createServer(async (req, res) => {
         created_at: user.created_at.toISOString(),
         token_expires_at: new Date(claims.exp * 1000).toISOString(),
       })
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) })
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
       return res.end(body)
     }
     if (url.pathname === '/file' && file) {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { crc32 } from 'node:zlib'
 import autocannon from 'autocannon'
 import mysql from 'mysql2/promise'
 
@@ -173,6 +174,29 @@ export const randomDbName = () => `gallery_bench_${Date.now().toString(36)}_${ra
 
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers
+
+/**
+ * The same image with different bytes: the app answers 409 DUPLICATE_IMAGE to bytes a user already
+ * uploaded, so every upload of the bench carries a tag of its own — a JPEG comment (COM) segment
+ * after SOI, or a PNG tEXt chunk after IHDR. Pixels and decoding cost are unchanged.
+ */
+export function uniqueImage(bytes, tag) {
+  const text = Buffer.from(`gallery-bench ${tag} ${randomBytes(6).toString('hex')}`, 'latin1')
+  if (bytes[0] === 0xFF && bytes[1] === 0xD8) {
+    const segment = Buffer.alloc(4)
+    segment.writeUInt16BE(0xFFFE, 0)
+    segment.writeUInt16BE(text.length + 2, 2)
+    return Buffer.concat([bytes.subarray(0, 2), segment, text, bytes.subarray(2)])
+  }
+  const ihdrEnd = 8 + 8 + 13 + 4 // signature, IHDR length+type, IHDR data, CRC
+  const data = Buffer.concat([Buffer.from('Comment\0', 'latin1'), text])
+  const chunk = Buffer.alloc(8)
+  chunk.writeUInt32BE(data.length, 0)
+  chunk.write('tEXt', 4, 'latin1')
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(Buffer.concat([chunk.subarray(4), data])))
+  return Buffer.concat([bytes.subarray(0, ihdrEnd), chunk, data, crc, bytes.subarray(ihdrEnd)])
+}
 
 /** A multipart/form-data body with one `file` field, built once, with a fixed boundary. */
 export function multipartBody(bytes, filename, contentType) {

@@ -30,7 +30,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
-  adminQuery, cannon, cleanupAll, cpuMeter, freePort, hwmMb, log, multipartBody, onCleanup, pool, postJson, randomDbName,
+  adminQuery, cannon, cleanupAll, cpuMeter, freePort, hwmMb, log, multipartBody, onCleanup, pool, postJson, randomDbName, uniqueImage,
   PRODUCTION_NODE_FLAGS, productionServerEnv, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
 } from './lib.mjs'
 import { galleryPhotos, megabyteJpeg, noisePng } from './images.mjs'
@@ -179,16 +179,19 @@ async function seed() {
   ;[big, webUser, uploadUser, warmUser, memUser, organizeUser] = users
   log(`registered ${USERS} users in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
-  photos = (await galleryPhotos(6)).map((bytes, i) => multipartBody(bytes, `photo-${i + 1}.jpg`, 'image/jpeg'))
+  const rawPhotos = await galleryPhotos(6)
+  photos = rawPhotos.map((bytes, i) => multipartBody(bytes, `photo-${i + 1}.jpg`, 'image/jpeg'))
+  // Each seeded upload gets bytes of its own (the same bytes twice are a 409 duplicate).
+  const seedPhoto = i => multipartBody(uniqueImage(rawPhotos[i % rawPhotos.length], i), `photo-${(i % rawPhotos.length) + 1}.jpg`, 'image/jpeg')
   // The big user's uploads take ~25 s; only the scenarios that read its images need them.
   const bigCount = ['list', 'me', 'file', 'thumb', 'revalidate', 'mixed'].some(wanted) ? BIG_IMAGES : 0
   const webCount = WEB ? WEB_IMAGES : 0
   const t0 = Date.now()
-  await pool(bigCount, 4, i => upload(serverBase, big.token, photos[i % photos.length]))
+  await pool(bigCount, 4, i => upload(serverBase, big.token, seedPhoto(i)))
   const bigSeconds = (Date.now() - t0) / 1000
   if (bigCount) log(`uploaded ${bigCount} images for ${big.username} in ${bigSeconds.toFixed(1)} s (${(bigCount / bigSeconds).toFixed(1)}/s)`)
   const t1 = Date.now()
-  await pool(webCount, 4, i => upload(serverBase, webUser.token, photos[i % photos.length]))
+  await pool(webCount, 4, i => upload(serverBase, webUser.token, seedPhoto(i)))
   if (webCount) log(`uploaded ${webCount} images for ${webUser.username} in ${((Date.now() - t1) / 1000).toFixed(1)} s`)
   seedInfo = { users: USERS, bigImages: bigCount, webImages: webCount, bigSeconds, photoBytes: photos.map(p => p.fileBytes) }
   if (['organize', 'plans', 'batch'].some(wanted)) {
@@ -393,12 +396,14 @@ async function scenarios() {
 async function uploadScenario() {
   const jpeg = await megabyteJpeg()
   const body = multipartBody(jpeg, 'big-photo.jpg', 'image/jpeg')
+  let sent = 0
   const options = user => ({
     url: `${serverBase}/api/images/upload`,
     method: 'POST',
     connections: 8,
     headers: { ...auth(user), 'content-type': body.contentType },
-    body: body.body,
+    // A tag of its own per request: the same bytes twice are a 409 duplicate, not an upload.
+    requests: [{ setupRequest: request => ({ ...request, body: multipartBody(uniqueImage(jpeg, `u${sent++}`), 'big-photo.jpg', 'image/jpeg').body }) }],
     timeout: 60,
   })
   log(`upload: ${(body.body.length / 1e6).toFixed(2)} MB bodies, 8 connections, ${WARMUP_S} s warm-up + ~${DURATION_S} s`)
@@ -443,8 +448,8 @@ async function memoryScenario() {
   const sampler = sampleRss(pid, 50)
   const started = Date.now()
   log(`memory: 16 × ${(png.length / 1048576).toFixed(2)} MiB PNG (${width}×${height}) at once; idle RSS ${idleBefore.toFixed(0)} MiB`)
-  const statuses = await Promise.all(Array.from({ length: 16 }, () =>
-    fetch(`${serverBase}/api/images/upload`, { method: 'POST', headers: { ...auth(memUser), 'content-type': body.contentType }, body: body.body, signal: AbortSignal.timeout(180_000) })
+  const statuses = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+    fetch(`${serverBase}/api/images/upload`, { method: 'POST', headers: { ...auth(memUser), 'content-type': body.contentType }, body: multipartBody(uniqueImage(png, `m${i}`), 'noise.png', 'image/png').body, signal: AbortSignal.timeout(180_000) })
       .then(async (r) => { await r.arrayBuffer(); return r.status }, error => `error: ${error.message}`)))
   const seconds = (Date.now() - started) / 1000
   const { peakMb: sampledPeak, samples } = sampler.stop()

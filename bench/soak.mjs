@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { photoJpeg } from './images.mjs'
-import { adminQuery, cleanupAll, freePort, log, multipartBody, onCleanup, PRODUCTION_NODE_FLAGS, productionServerEnv, randomDbName, startProcess, waitFor200 } from './lib.mjs'
+import { adminQuery, cleanupAll, freePort, log, multipartBody, onCleanup, PRODUCTION_NODE_FLAGS, productionServerEnv, randomDbName, startProcess, uniqueImage, waitFor200 } from './lib.mjs'
 
 const arg = (name, fallback) => {
   const hit = process.argv.find(a => a.startsWith(`--${name}=`))
@@ -53,7 +53,12 @@ async function main() {
   await waitFor200(`${base}/api/health`, server)
 
   const photos = await Promise.all([320, 640, 960].map(w => photoJpeg(w, Math.round(w * 0.75), { grain: 12 })))
-  const bodies = photos.map((bytes, i) => multipartBody(bytes, `soak-${i}.jpg`, 'image/jpeg'))
+  // Bytes of its own per upload: the same bytes twice are a 409 duplicate.
+  let sentUploads = 0
+  const nextBody = () => {
+    const i = sentUploads++
+    return multipartBody(uniqueImage(photos[i % photos.length], `s${i}`), `soak-${i % photos.length}.jpg`, 'image/jpeg')
+  }
 
   const stats = new Map() // action -> { ok, limited, errors, latencies[] }
   const errorSamples = []
@@ -120,7 +125,7 @@ async function main() {
       else if (roll < 0.40) await call('list', '/api/images?limit=50', { headers: auth })
       else if (roll < 0.50) await call('me', '/api/me', { headers: auth })
       else if (roll < 0.75) {
-        const body = bodies[Math.floor(Math.random() * bodies.length)]
+        const body = nextBody()
         const res = await call('upload', '/api/images/upload', { method: 'POST', headers: { ...auth, 'content-type': body.contentType }, body: body.body })
         if (res.status === 201) {
           user.uploaded.add(res.json.image.id)
