@@ -3,7 +3,8 @@
 import withNuxt from './.nuxt/eslint.config.mjs'
 
 export default withNuxt(
-  { ignores: ['uploads/**', 'docs/**', 'test-results/**', '.data/**'] },
+  // Build output of the tests and the benchmark holds generated eslint configs of its own: never a config root.
+  { ignores: ['uploads/**', 'docs/**', 'test-results/**', '.data/**', '.nuxt/**', '.output/**', 'bench/.tmp/**'] },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
