@@ -20,6 +20,9 @@ export interface RateLimitSettings {
   /** Every login attempt, successful or not, per client address (generous: stops login floods). */
   loginAttemptsPerAddress: number
   registerPerAddress: number
+  /** "Forgot password" requests per client address, and per account (or per unknown name/address asked for). */
+  forgotPerAddress: number
+  forgotPerAccount: number
 }
 
 export interface GalleryConfig {
@@ -34,6 +37,8 @@ export interface GalleryConfig {
   /** The address people use, as an origin (`https://photos.example.org`): links and the CSRF check. */
   publicOrigin: string
   uploadFolder: string
+  /** Where image bytes live: files under uploadFolder, or an S3 bucket (uploadFolder then holds only requests' temporary files). */
+  storage: StorageSettings
   maxContentLength: number
   maxImagePixels: number
   redisUrl: string | undefined
@@ -51,7 +56,24 @@ export interface GalleryConfig {
   trashDays: number
   /** Development secrets and other local state. */
   dataDir: string
+  /** Outgoing mail (smtp:// or smtps:// URL); without it nothing offers email (SPEC §10). */
+  smtpUrl: string | undefined
+  /** The From of every mail the gallery sends. */
+  mailFrom: string
+  /** pino level of the server log (LOG_LEVEL). */
+  logLevel: LogLevel
+  /** Bearer token of GET /metrics; undefined: /metrics answers 404. */
+  metricsToken: string | undefined
+  /** How long SIGTERM waits for in-flight requests (uploads) before closing anyway (seconds). */
+  shutdownGraceSeconds: number
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+/** STORAGE=fs (default) or STORAGE=s3 with its S3_* settings (SPEC §12). */
+export interface S3StorageSettings { driver: 's3', endpoint: string | undefined, region: string, bucket: string, accessKeyId: string, secretAccessKey: string, forcePathStyle: boolean }
+export type StorageSettings = { driver: 'fs' } | S3StorageSettings
 
 export class ConfigError extends Error {
   readonly problems: string[]
@@ -167,11 +189,79 @@ function publicOrigin(reader: Reader, production: boolean): string {
   return ''
 }
 
+function logLevel(reader: Reader): LogLevel {
+  const raw = env('LOG_LEVEL') ?? 'info'
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel
+  reader.problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${raw}")`)
+  return 'info'
+}
+
+function metricsToken(reader: Reader): string | undefined {
+  const raw = env('METRICS_TOKEN')
+  if (raw !== undefined && (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw))) {
+    reader.problems.push('METRICS_TOKEN must be at least 16 visible ASCII characters (e.g. `openssl rand -hex 24`)')
+    return undefined
+  }
+  return raw
+}
+
+/** STORAGE and, for s3, the S3_* variables; every missing or malformed one is a problem of its own. */
+function storageSettings(reader: Reader): StorageSettings {
+  const driver = env('STORAGE') ?? 'fs'
+  if (driver === 'fs') return { driver }
+  if (driver !== 's3') {
+    reader.problems.push(`STORAGE must be fs or s3 (got "${driver}")`)
+    return { driver: 'fs' }
+  }
+  const required = (name: string) => {
+    const value = env(name)
+    if (!value) reader.problems.push(`${name} is required with STORAGE=s3`)
+    return value ?? ''
+  }
+  const endpoint = env('S3_ENDPOINT')
+  if (endpoint !== undefined) {
+    let ok = false
+    try { ok = ['http:', 'https:'].includes(new URL(endpoint).protocol) }
+    catch { /* reported below */ }
+    if (!ok) reader.problems.push(`S3_ENDPOINT must be an http:// or https:// address (got "${endpoint}")`)
+  }
+  const pathStyle = env('S3_FORCE_PATH_STYLE') ?? 'false'
+  if (pathStyle !== 'true' && pathStyle !== 'false') reader.problems.push(`S3_FORCE_PATH_STYLE must be true or false (got "${pathStyle}")`)
+  return {
+    driver,
+    endpoint,
+    region: env('S3_REGION') ?? 'us-east-1',
+    bucket: required('S3_BUCKET'),
+    accessKeyId: required('S3_ACCESS_KEY_ID'),
+    secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
+    forcePathStyle: pathStyle === 'true',
+  }
+}
+
 function trustProxyHops(reader: Reader): number {
   const raw = env('TRUST_PROXY')
   if (raw === 'true') return 1
   if (raw === 'false') return 0
   return reader.int('TRUST_PROXY', 0, { min: 0, max: 10 })
+}
+
+/** SMTP_URL (smtp:// or smtps://, credentials in the URL) and MAIL_FROM (default gallery@<PUBLIC_URL's host>). */
+function mailSettings(reader: Reader): Pick<GalleryConfig, 'smtpUrl' | 'mailFrom'> {
+  const raw = env('SMTP_URL')
+  let smtpUrl: string | undefined
+  if (raw) {
+    let url: URL | undefined
+    try { url = new URL(raw) }
+    catch { /* reported below */ }
+    if (url && (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname) smtpUrl = raw
+    else reader.problems.push('SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.org')
+  }
+  const from = env('MAIL_FROM')
+  if (from && !/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) reader.problems.push(`MAIL_FROM must be an address, optionally with a name: "Gallery <gallery@example.org>" (got "${from}")`)
+  let host = 'localhost'
+  try { host = new URL(env('PUBLIC_URL') ?? '').hostname || host }
+  catch { /* the default */ }
+  return { smtpUrl, mailFrom: from ?? `Gallery <gallery@${host}>` }
 }
 
 let cached: GalleryConfig | undefined
@@ -191,6 +281,7 @@ export function useConfig(): GalleryConfig {
     secretKey: secret(reader, 'SECRET_KEY', production, dataDir, 'secret-key'),
     publicOrigin: publicOrigin(reader, production),
     uploadFolder: resolve(env('UPLOAD_FOLDER') ?? './uploads'),
+    storage: storageSettings(reader),
     maxContentLength: reader.int('MAX_CONTENT_LENGTH', 16 * 1024 * 1024),
     maxImagePixels: reader.int('MAX_IMAGE_PIXELS', 100_000_000),
     redisUrl: env('REDIS_URL'),
@@ -202,14 +293,23 @@ export function useConfig(): GalleryConfig {
       loginPerAddress: reader.int('RATE_LIMIT_LOGIN_PER_IP', 50),
       loginAttemptsPerAddress: reader.int('RATE_LIMIT_LOGIN_ATTEMPTS_PER_IP', 300),
       registerPerAddress: reader.int('RATE_LIMIT_REGISTER_PER_IP', 20),
+      forgotPerAddress: reader.int('RATE_LIMIT_FORGOT_PER_IP', 20),
+      forgotPerAccount: reader.int('RATE_LIMIT_FORGOT_PER_ACCOUNT', 5),
     },
     maxSessionsPerUser: reader.int('MAX_SESSIONS_PER_USER', 50),
     uploadIdleTimeoutMs: reader.int('UPLOAD_IDLE_TIMEOUT', 30) * 1000,
     orphanGraceMs: reader.int('ORPHAN_GRACE_SECONDS', 3600, { min: 0 }) * 1000,
     trashDays: reader.int('TRASH_DAYS', 30, { max: 3650 }),
     dataDir,
+    ...mailSettings(reader),
+    logLevel: logLevel(reader),
+    metricsToken: metricsToken(reader),
+    shutdownGraceSeconds: reader.int('SHUTDOWN_GRACE_SECONDS', 25, { min: 1, max: 3600 }),
   }
   if (reader.problems.length) throw new ConfigError(reader.problems)
+  // Nitro's node server drains connections on SIGTERM for NITRO_SHUTDOWN_TIMEOUT ms, read from the
+  // environment after the plugins ran (server/plugins/shutdown.ts): our grace period is handed over here.
+  process.env.NITRO_SHUTDOWN_TIMEOUT = String(config.shutdownGraceSeconds * 1000)
   cached = config
   return cached
 }

@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream'
 import { useConfig } from '../config.ts'
 import { createFsBlobStore } from './fs.ts'
+import { createS3BlobStore } from './s3.ts'
 
 // Imports in this folder carry their `.ts` extension: `npm run doctor` loads it with plain Node
 // (type stripping), which does not guess extensions; Nitro's bundler and TypeScript accept them.
 
 export { assertBlobKey, InvalidBlobKeyError } from './keys.ts'
+export { StorageUnavailableError } from './s3.ts'
 
 export interface BlobStat { size: number, mtime: Date }
 export interface BlobEntry extends BlobStat { key: string }
@@ -17,7 +19,7 @@ export interface ByteRange { start: number, end: number }
  * deletion, the consistency sweep and `npm run doctor` all go through one of these. Keys are
  * `<user id>/<name>` (see keys.ts); every method refuses a malformed key with InvalidBlobKeyError.
  * Writes are all-or-nothing: a reader never sees a partly written object.
- * test/unit/blob-contract.test.ts is the contract every driver (fs today, S3 next) must pass.
+ * test/unit/blob-contract.ts is the contract every driver (fs.ts, s3.ts) passes.
  */
 export interface BlobStore {
   /** Stores a stream under `key` (replacing what was there); nothing is stored if the stream fails. */
@@ -39,8 +41,11 @@ export interface BlobStore {
 
 let store: BlobStore | undefined
 
-/** The configured storage (the filesystem under UPLOAD_FOLDER). */
+/** The configured storage: the filesystem under UPLOAD_FOLDER, or the S3 bucket of STORAGE=s3. */
 export function useBlobStore(): BlobStore {
-  store ??= createFsBlobStore(useConfig().uploadFolder)
+  if (store) return store
+  const config = useConfig()
+  const { storage } = config
+  store = storage.driver === 's3' ? createS3BlobStore(storage) : createFsBlobStore(config.uploadFolder)
   return store
 }

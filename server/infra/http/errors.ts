@@ -49,6 +49,9 @@ export function isDatabaseDown(error: unknown): boolean {
   return false
 }
 
+/** True when object storage (S3) could not be reached or failed on its side (StorageUnavailableError somewhere in the causes). */
+export const isStorageUnavailable = (error: unknown) => causeCodes(error).includes('STORAGE_UNAVAILABLE')
+
 /** True when an error means the disk (or quota) is full. */
 export const isDiskFull = (error: unknown) => causeCodes(error).some(code => code === 'ENOSPC' || code === 'EDQUOT')
 
