@@ -60,15 +60,15 @@ function redisReady(client: Redis): Promise<void> {
   })
 }
 
-/** A named limit: `points` attempts per key per window (RATE_LIMIT_WINDOW). */
+/** A named limit: `points` attempts per key per window (`windowSeconds`, else RATE_LIMIT_WINDOW). */
 export class Limit {
   #limiter: RateLimiterAbstract | undefined
 
-  constructor(readonly name: string, private readonly points: (settings: RateLimitSettings) => number) {}
+  constructor(readonly name: string, private readonly points: (settings: RateLimitSettings) => number, private readonly windowSeconds?: number) {}
 
   /** Made on first use, when the configuration is known. */
   get limiter(): RateLimiterAbstract {
-    return this.#limiter ??= createLimiter(this.name, this.points(useConfig().rateLimits), useConfig().rateLimits.windowSeconds)
+    return this.#limiter ??= createLimiter(this.name, this.points(useConfig().rateLimits), this.windowSeconds ?? useConfig().rateLimits.windowSeconds)
   }
 
   /** One attempt by `key` (a username, an address bucket) against this limit. */
@@ -134,4 +134,11 @@ async function settle(operations: Array<Promise<unknown>>): Promise<void> {
   for (const result of await Promise.allSettled(operations)) {
     if (result.status === 'rejected') reportRedis(result.reason instanceof Error ? result.reason.message : String(result.reason))
   }
+}
+
+/** Closes the Redis connection, if one was made (graceful shutdown, server/plugins/shutdown.ts). */
+export async function closeRedis(): Promise<void> {
+  const client = redis
+  redis = undefined
+  if (client) await client.quit().catch(() => client.disconnect())
 }

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { makeImage } from '../setup/api'
+import { freePort, productionEnv } from '../setup/server'
+import { query } from '../support/db'
+import { fileEpilogue, filePrologue, multipart } from '../support/multipart'
+import { type OwnServer, rawUpload, scratchFolder, signUpOn } from './upload-server'
+
+// Graceful shutdown (SPEC §11): SIGTERM stops new connections, lets an upload in flight finish
+// within SHUTDOWN_GRACE_SECONDS, closes the pool and Redis, and exits 0. A server of the test's own
+// (its exit code is what is tested), with Redis for the rate limits so that closing it is exercised.
+
+interface Stoppable extends OwnServer { exit: Promise<{ code: number | null, signal: string | null, at: number }> }
+
+const children: Array<() => void> = []
+afterAll(() => { for (const kill of children) kill() })
+
+async function start(graceSeconds: number): Promise<Stoppable> {
+  const folder = await scratchFolder()
+  const port = await freePort()
+  let output = ''
+  const child = spawn(process.execPath, [join(inject('serverOutput'), 'server/index.mjs')], {
+    env: {
+      ...process.env,
+      ...productionEnv(port, folder),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_REGISTER_PER_IP: '100000',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: `shutdown-test-${port}`,
+      SHUTDOWN_GRACE_SECONDS: String(graceSeconds),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(() => child.kill('SIGKILL'))
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk })
+  const exit = new Promise<{ code: number | null, signal: string | null, at: number }>(resolve =>
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })))
+  const base = `http://127.0.0.1:${port}`
+  const server = {
+    port, pid: child.pid!, uploadFolder: folder, exit,
+    output: () => output,
+    fetch: (path: string, init?: RequestInit) => fetch(base + path, init),
+    kill: async () => { child.kill('SIGKILL') },
+    faults: async () => [],
+  } satisfies Stoppable
+  const deadline = Date.now() + 60_000
+  while ((await server.fetch('/readyz').then(res => res.status, () => 0)) !== 200) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${output}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  return server
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+describe('SIGTERM', () => {
+  it('lets an upload in flight finish, refuses new connections, closes everything and exits 0', async () => {
+    const server = await start(20)
+    const user = await signUpOn(server)
+    const image = await makeImage('png', 300, 200)
+    const body = Buffer.concat([filePrologue('in-flight.png'), image, fileEpilogue()])
+    const upload = rawUpload(server, user.auth, body.length, multipart([]).contentType)
+    const third = Math.floor(body.length / 3)
+    upload.socket.write(body.subarray(0, third))
+    await sleep(300)
+
+    const signalled = Date.now()
+    process.kill(server.pid, 'SIGTERM')
+    await sleep(500)
+    // The listener is closed: a new connection is refused while the upload goes on.
+    await expect(server.fetch('/livez')).rejects.toThrow()
+    upload.socket.write(body.subarray(third, 2 * third))
+    await sleep(700)
+    upload.socket.write(body.subarray(2 * third))
+    await upload.closed
+
+    expect(upload.received()).toMatch(/^HTTP\/1\.1 201 /)
+    const exit = await server.exit
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    // It waited for the upload, not for the grace period.
+    expect(exit.at - signalled).toBeGreaterThan(1000)
+    expect(exit.at - signalled).toBeLessThan(15_000)
+    const rows = await query<{ filename: string, size: number }>('SELECT filename, size FROM images WHERE user_id = ?', [user.userId])
+    expect(rows).toEqual([{ filename: 'in-flight.png', size: image.length }])
+    expect(server.output()).toContain('shut down: database pool and Redis closed')
+  })
+
+  it('gives up on a request that outlasts SHUTDOWN_GRACE_SECONDS and still exits 0', async () => {
+    const server = await start(2)
+    const user = await signUpOn(server)
+    const upload = rawUpload(server, user.auth, 100_000, multipart([]).contentType)
+    upload.socket.write(filePrologue('never-finished.png'))
+    await sleep(300)
+    const signalled = Date.now()
+    process.kill(server.pid, 'SIGTERM')
+    const exit = await server.exit
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    expect(exit.at - signalled).toBeGreaterThan(1500)
+    expect(exit.at - signalled).toBeLessThan(8000)
+    await upload.closed
+    expect(await query('SELECT id FROM images WHERE user_id = ?', [user.userId])).toEqual([])
+  })
+})
