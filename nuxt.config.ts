@@ -34,6 +34,13 @@ export default defineNuxtConfig({
   },
   css: ['~/assets/main.css'],
   srcDir: '.',
+  // Share links (SPEC §9): every answer under /s/ and /api/s/ — pages, JSON, files and errors — is
+  // kept out of search engines, never sends the token-bearing address on as a Referer, and is not
+  // cached (server/features/shares/headers.ts; server/error.ts keeps it for API errors).
+  routeRules: {
+    '/s/**': { headers: { 'X-Robots-Tag': 'noindex', 'Cache-Control': 'private, no-store' }, security: { headers: { referrerPolicy: 'no-referrer' } } },
+    '/api/s/**': { headers: { 'X-Robots-Tag': 'noindex', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'private, no-store' } },
+  },
   compatibilityDate: '2026-11-01',
   nitro: {
     // Scripts and styles are served pre-compressed (gzip and brotli, made at build time).
@@ -86,6 +93,8 @@ export default defineNuxtConfig({
       crossOriginEmbedderPolicy: false,
       referrerPolicy: 'same-origin',
       xFrameOptions: 'DENY',
+      // The viewer's fullscreen button works for our own pages (nuxt-security's default forbids it everywhere).
+      permissionsPolicy: { 'fullscreen': ['self'], 'camera': [], 'display-capture': [], 'geolocation': [], 'microphone': [] },
       // HSTS only means something over HTTPS; set it at the TLS-terminating proxy (see README).
       strictTransportSecurity: false,
       contentSecurityPolicy: {

@@ -1,8 +1,9 @@
 import { retryOnDeadlock, useDb } from '../../infra/db'
-import type { AlbumRow, ImageRow } from '../../infra/db/schema'
+import type { AlbumRow, ImageRow, ShareRow } from '../../infra/db/schema'
 import { imageNotFound } from '../../infra/http/errors'
 import { findAlbum } from '../albums/queries'
 import { type DbExecutor, findImage, type ImageState, selectImages } from '../images/queries'
+import { findShare } from '../shares/manage'
 import type { SessionUser } from './sessions'
 
 // What a signed-in user may do to a resource is answered here and nowhere else (CONVENTIONS
@@ -22,6 +23,11 @@ export function ownedImage(user: Pick<SessionUser, 'id'>, imageId: number): Prom
 /** The user's own album, or 404 ALBUM_NOT_FOUND when it does not exist or belongs to someone else. */
 export function ownedAlbum(user: Pick<SessionUser, 'id'>, albumId: number): Promise<AlbumRow> {
   return findAlbum(user.id, albumId)
+}
+
+/** The user's own share link (any state), or 404 SHARE_NOT_FOUND when it does not exist or belongs to someone else. */
+export function ownedShare(user: Pick<SessionUser, 'id'>, shareId: number): Promise<ShareRow> {
+  return findShare(user.id, shareId)
 }
 
 /** The user's own image outside the trash (what PATCH and delete act on), else 404 IMAGE_NOT_FOUND. */

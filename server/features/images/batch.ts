@@ -3,6 +3,7 @@ import type { BatchAction } from '../../../shared/contracts/images'
 import { tables } from '../../infra/db'
 import { withOwnedImages } from '../auth/authorize'
 import type { SessionUser } from '../auth/sessions'
+import { endImageShares } from '../shares/manage'
 
 const { images } = tables
 
@@ -20,6 +21,8 @@ const CHANGES = {
 export function batchImages(user: Pick<SessionUser, 'id'>, action: BatchAction, ids: number[]): Promise<number> {
   return withOwnedImages(user, ids, 'live', async (tx, rows) => {
     await tx.update(images).set(CHANGES[action]).where(and(eq(images.userId, user.id), inArray(images.id, ids)))
+    // Trashed photos' share links end with them, in the same transaction (SPEC §9).
+    if (action === 'trash') await endImageShares(tx, ids)
     return rows.length
   })
 }

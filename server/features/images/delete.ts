@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import { tables, useDb } from '../../infra/db'
 import type { ImageRow } from '../../infra/db/schema'
 import { imageNotFound } from '../../infra/http/errors'
+import { endImageShares } from '../shares/manage'
 
 /**
  * Moves an image the caller owns (checked by `ownedLiveImage` in features/auth/authorize.ts) to the
@@ -15,4 +16,6 @@ export async function deleteImage(image: ImageRow): Promise<void> {
     .set({ deletedAt: sql`CURRENT_TIMESTAMP(3)` })
     .where(and(eq(images.id, image.id), eq(images.userId, image.userId), isNull(images.deletedAt)))
   if (result.affectedRows !== 1) throw imageNotFound()
+  // Its share links end at once and for good (SPEC §9).
+  await endImageShares(useDb(), [image.id])
 }

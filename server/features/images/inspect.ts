@@ -27,7 +27,7 @@ export const exceedsPixelLimit = (width: number, height: number, maxPixels: numb
 // Decoding is CPU- and memory-heavy: at most two images are processed at once, the rest wait their turn.
 let active = 0
 const waiting: Array<() => void> = []
-async function withImageSlot<T>(work: () => Promise<T>): Promise<T> {
+export async function withImageSlot<T>(work: () => Promise<T>): Promise<T> {
   if (active >= 2) await new Promise<void>(resolve => waiting.push(resolve))
   active++
   try { return await work() }

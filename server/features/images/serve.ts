@@ -42,18 +42,24 @@ const etagMatches = (header: string | undefined, etag: string) =>
 
 /**
  * Streams an image (or its thumbnail) from storage with the stored type, a strong ETag, immutable private
- * caching (URLs carry a version), 304 revalidation and single byte ranges for the original.
+ * caching (URLs carry a version; `cacheControl` overrides it, e.g. for shares), 304 revalidation and
+ * single byte ranges for the original.
  */
-export async function sendImage(event: H3Event, image: ImageRow, variant: ImageVariant) {
-  const thumb = variant === 'thumb'
-  const key = thumb ? image.thumbpath : image.filepath
+export async function sendImage(event: H3Event, image: ImageRow, variant: ImageVariant, { cacheControl = 'private, max-age=31536000, immutable' } = {}) {
+  let key = variant === 'thumb' ? image.thumbpath : image.filepath
   const store = useBlobStore()
-  const stats = await store.stat(key)
+  let stats = await store.stat(key)
   if (!stats) throw missingFile(image, variant)
+  // A thumbnail is never larger than its original (small or flat PNG/GIF): then the original serves as it.
+  if (variant === 'thumb' && stats.size > image.size) {
+    const original = await store.stat(image.filepath)
+    if (original) [key, stats] = [image.filepath, original]
+  }
+  const thumb = key !== image.filepath
   const etag = `"${image.sha256.slice(0, 32)}${thumb ? '-t' : ''}"`
   setResponseHeaders(event, {
     'ETag': etag,
-    'Cache-Control': 'private, max-age=31536000, immutable',
+    'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': 'default-src \'none\'; img-src \'self\'; style-src \'unsafe-inline\'; sandbox',
     'Cross-Origin-Resource-Policy': 'same-origin',
