@@ -1,4 +1,5 @@
-const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const
+/** Byte units as people write them, in both languages ("740 B", "1.2 MB"); Intl's "byte" reads "740 byte". */
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const
 
 /** Locale-aware formatting of sizes, dates and dimensions. */
 export function useFormat() {
@@ -12,12 +13,8 @@ export function useFormat() {
       value /= 1024
       unit++
     }
-    return new Intl.NumberFormat(tag(), {
-      style: 'unit',
-      unit: UNITS[unit],
-      unitDisplay: 'short',
-      maximumFractionDigits: unit === 0 ? 0 : value < 10 ? 1 : 0,
-    }).format(value)
+    const number = new Intl.NumberFormat(tag(), { maximumFractionDigits: unit === 0 ? 0 : value < 10 ? 1 : 0 }).format(value)
+    return `${number}\u00A0${UNITS[unit]}`
   }
 
   function date(iso: string): string {

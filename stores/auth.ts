@@ -17,6 +17,13 @@ export const useAuthStore = defineStore('auth', () => {
   const loaded = ref(false)
   const sessionEnd = ref<SessionEnd | null>(null)
 
+  /** Told when this tab signs in or out (the other tabs follow, see plugins/tabSync.client.ts). */
+  const sessionListeners: Array<(change: 'signed-in' | 'signed-out') => void> = []
+  function onSessionChange(listener: (change: 'signed-in' | 'signed-out') => void) {
+    sessionListeners.push(listener)
+  }
+  const announce = (change: 'signed-in' | 'signed-out') => { for (const listener of sessionListeners) listener(change) }
+
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
   let refreshDueAt = 0
   let refreshing: Promise<void> | undefined
@@ -64,6 +71,7 @@ export const useAuthStore = defineStore('auth', () => {
     const me = await fetchUser()
     // The login worked but the browser did not keep the session cookie (e.g. a Secure cookie over plain HTTP).
     if (!me) throw apiFailure(401, { code: 'COOKIE_REJECTED', message: '' })
+    announce('signed-in')
     return me
   }
 
@@ -80,6 +88,7 @@ export const useAuthStore = defineStore('auth', () => {
       if (toApiFailure(error).status !== 401) throw error
     }
     endSession('signed-out')
+    announce('signed-out')
   }
 
   /** Forgets the user locally (after logout, or when the API says the session is gone). */
@@ -130,5 +139,5 @@ export const useAuthStore = defineStore('auth', () => {
     if (user.value && refreshDueAt && Date.now() >= refreshDueAt) void refresh()
   }
 
-  return { user, tokenMsLeft, loaded, sessionEnd, fetchUser, ensureLoaded, login, register, logout, endSession, scheduleRefresh, refresh, resume }
+  return { user, tokenMsLeft, loaded, sessionEnd, fetchUser, ensureLoaded, login, register, logout, endSession, scheduleRefresh, refresh, resume, onSessionChange }
 })

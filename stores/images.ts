@@ -4,6 +4,7 @@ import type { ErrorCode } from '#shared/contracts/errors'
 import type { BatchAction, CountResponse, ImageDto, ImageSort } from '#shared/contracts/images'
 import { ALLOWED_EXTENSIONS } from '#shared/contracts/images'
 import type { FailureCode } from '~/composables/apiError'
+import type { UploadFailure } from '~/composables/uploadRequest'
 
 export const PAGE_SIZE = 40
 export const MAX_PARALLEL_UPLOADS = 3
@@ -25,10 +26,30 @@ export interface UploadTask {
   retryable: boolean
   /** Object URL for a small preview (client only). */
   preview: string | null
+  /** Width / height, read from the file before it is sent: the grid reserves a tile of that shape. */
+  ratio: number | null
+  /** 409 DUPLICATE_IMAGE: the user's photo with the same bytes (maybe in the trash). */
+  duplicate: { imageId: number, inTrash: boolean } | null
+}
+
+/** A tile the grid keeps free for a file being uploaded (see `reserved`). */
+export interface ReservedTile { id: number, ratio: number, preview: string | null }
+
+/** The shape of a picture file, as the browser shows it (EXIF rotation applied); 1 when it cannot tell. */
+async function readRatio(file: File): Promise<number> {
+  try {
+    const bitmap = await createImageBitmap(file)
+    const ratio = bitmap.width / bitmap.height
+    bitmap.close()
+    return Number.isFinite(ratio) && ratio > 0 ? ratio : 1
+  }
+  catch {
+    return 1
+  }
 }
 
 /** Rejections that depend only on the file itself: retrying would give the same answer. */
-const FINAL_CODES = new Set<FailureCode>(['UNSUPPORTED_TYPE', 'FILE_TOO_LARGE', 'EMPTY_FILE', 'INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FILE'])
+const FINAL_CODES = new Set<FailureCode>(['QUOTA_EXCEEDED', 'UNSUPPORTED_TYPE', 'FILE_TOO_LARGE', 'EMPTY_FILE', 'INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'NO_FILE', 'DUPLICATE_IMAGE'])
 
 const clientFailure = (status: number, code: ErrorCode) => apiFailure(status, { code, message: '' })
 
@@ -88,6 +109,8 @@ export const useImagesStore = defineStore('images', () => {
   const refreshing = ref(false)
   const loadError = ref<ApiFailure | null>(null)
   const uploads = ref<UploadTask[]>([])
+  /** The photo a link opened when it is not in `items` (see fetchOne). */
+  const opened = ref<ImageDto | null>(null)
 
   let firstLoad: Promise<void> | undefined
   /** Bumped by every new first load (other filters, a refresh): answers of an older one are dropped. */
@@ -102,6 +125,18 @@ export const useImagesStore = defineStore('images', () => {
   const controllers = new Map<number, AbortController>()
 
   const loaded = computed(() => loadedFor.value !== null)
+  /**
+   * Tiles the grid keeps free at its top for the files being sent, newest-to-be first (the order the API
+   * will list them in), so the grid does not jump as each one arrives. None while a filter is on: the new
+   * photos may not belong to the list shown.
+   */
+  const reserved = computed<ReservedTile[]>(() => {
+    if (filters.value.favorite || filters.value.q.trim()) return []
+    return uploads.value
+      .filter(t => (t.status === 'queued' || t.status === 'uploading' || t.status === 'processing') && t.ratio !== null)
+      .map(t => ({ id: t.id, ratio: t.ratio!, preview: t.preview }))
+      .reverse()
+  })
   const activeUploads = computed(() => uploads.value.filter(t => t.status === 'uploading' || t.status === 'processing' || t.status === 'queued').length)
 
   /** A 401 anywhere means the session is gone. */
@@ -171,6 +206,38 @@ export const useImagesStore = defineStore('images', () => {
     return loadFirst()
   }
 
+  /** Told after this tab uploaded, deleted or restored photos (the other tabs load their list again). */
+  let onChange: (() => void) | undefined
+  function onChanged(listener: () => void) {
+    onChange = listener
+  }
+
+  /**
+   * Loads the first page again (the list changed in another tab) and keeps what was loaded below it, so
+   * the grid does not shrink under the reader. Not loaded yet: the next visit loads it anyway.
+   */
+  async function refresh(): Promise<void> {
+    if (!loaded.value) {
+      stale = true
+      return
+    }
+    if (firstLoad || loading.value) return
+    const turn = generation
+    try {
+      const { page, more } = await fetchPage($fetch)
+      if (turn !== generation) return
+      const last = page.at(-1)
+      const compare = newerFirst(filters.value.sort)
+      const ids = new Set(page.map(i => i.id))
+      const below = more && last ? items.value.filter(i => !ids.has(i.id) && compare(i, last) > 0) : []
+      items.value = [...page, ...below]
+      if (!below.length) hasMore.value = more
+    }
+    catch (error) {
+      check(toApiFailure(error))
+    }
+  }
+
   /** The list changed behind our back: the next visit of the gallery loads it again. */
   function markStale() {
     stale = true
@@ -217,11 +284,13 @@ export const useImagesStore = defineStore('images', () => {
    * Resolves 'deleted', or 'gone' when it had already been deleted elsewhere; throws ApiFailure otherwise.
    */
   async function remove(id: number): Promise<'deleted' | 'gone'> {
-    const image = items.value.find(i => i.id === id)
+    const image = items.value.find(i => i.id === id) ?? (opened.value?.id === id ? opened.value : undefined)
     if (!image) return 'gone'
     items.value = items.value.filter(i => i.id !== id)
+    if (opened.value?.id === id) opened.value = null
     try {
       await apiCall(() => $fetch(`/api/images/delete/${id}`, { method: 'DELETE' }))
+      onChange?.()
       return 'deleted'
     }
     catch (error) {
@@ -236,11 +305,13 @@ export const useImagesStore = defineStore('images', () => {
   function replace(image: ImageDto) {
     const at = items.value.findIndex(i => i.id === image.id)
     if (at >= 0) items.value[at] = image
+    if (opened.value?.id === image.id) opened.value = image
   }
 
   function applyFavorite(ids: Iterable<number>, favorite: boolean) {
     const set = new Set(ids)
     items.value = items.value.map(i => (set.has(i.id) && i.favorite !== favorite ? { ...i, favorite } : i))
+    if (opened.value && set.has(opened.value.id)) opened.value = { ...opened.value, favorite }
   }
 
   /**
@@ -295,6 +366,7 @@ export const useImagesStore = defineStore('images', () => {
         const sliceSet = new Set(slice)
         moved.push(...leaving.filter(i => sliceSet.has(i.id)))
       }
+      onChange?.()
       return moved
     }
     catch (error) {
@@ -316,6 +388,25 @@ export const useImagesStore = defineStore('images', () => {
       }
     }
     for (const image of images) insert(image)
+    onChange?.()
+  }
+
+  /**
+   * A photo opened by its link (/photos/<id>) that the loaded pages do not hold: fetched on its own,
+   * on the server with the request's cookie. Resolves null when it is not the user's live photo.
+   */
+  async function fetchOne(id: number): Promise<ImageDto | null> {
+    if (opened.value?.id === id) return opened.value
+    try {
+      const image = await pageFetcher()<ImageDto>(`/api/images/${id}`)
+      opened.value = image
+      return image
+    }
+    catch (error) {
+      const failure = check(toApiFailure(error))
+      if (failure.status === 404 || failure.status === 400) return null
+      throw failure
+    }
   }
 
   /** Renames a photo (PATCH); resolves the API's copy, throws ApiFailure (INVALID_FILENAME …). */
@@ -362,9 +453,20 @@ export const useImagesStore = defineStore('images', () => {
   // ---- Upload queue -------------------------------------------------------------------------------
 
   /** Adds files to the queue; each is checked at once and sent when one of the parallel slots is free. */
+  /**
+   * Bytes the user's quota still allows, less what is queued or on its way (SPEC §10): a file that
+   * cannot fit is refused before it is sent. Infinity without a quota.
+   */
+  function quotaLeft(): number {
+    const me = useAuthStore().user
+    if (!me || me.quota_bytes === null || me.quota_bytes === undefined) return Number.POSITIVE_INFINITY
+    const pending = uploads.value.filter(t => t.status === 'queued' || t.status === 'uploading' || t.status === 'processing').reduce((sum, t) => sum + t.size, 0)
+    return me.quota_bytes - me.bytes_used - pending
+  }
+
   function enqueue(list: Iterable<File>) {
     for (const file of list) {
-      const problem = precheckUpload(file)
+      const problem = precheckUpload(file) ?? (file.size > quotaLeft() ? clientFailure(413, 'QUOTA_EXCEEDED') : null)
       const id = nextTaskId++
       uploads.value.push({
         id,
@@ -375,8 +477,17 @@ export const useImagesStore = defineStore('images', () => {
         error: problem,
         retryable: false,
         preview: !problem && import.meta.client && file.type.startsWith('image/') ? URL.createObjectURL(file) : null,
+        ratio: null,
+        duplicate: null,
       })
-      if (!problem) files.set(id, file)
+      if (problem) continue
+      files.set(id, file)
+      if (import.meta.client) {
+        void readRatio(file).then((ratio) => {
+          const task = uploads.value.find(t => t.id === id)
+          if (task) task.ratio = ratio
+        })
+      }
     }
     pump()
   }
@@ -410,10 +521,14 @@ export const useImagesStore = defineStore('images', () => {
         },
         signal: controller.signal,
       })
+      // In one go with the tile it was reserved: the grid does not move.
       live.status = 'done'
       live.progress = 1
       files.delete(live.id)
+      const me = useAuthStore().user
+      if (me) me.bytes_used += image.size
       insert(image)
+      onChange?.()
     }
     catch (error) {
       const failure = check(toApiFailure(error))
@@ -421,6 +536,7 @@ export const useImagesStore = defineStore('images', () => {
       live.status = 'error'
       live.error = failure
       live.retryable = !FINAL_CODES.has(failure.code)
+      live.duplicate = (failure as UploadFailure).duplicate ?? null
     }
     finally {
       controllers.delete(live.id)
@@ -435,6 +551,29 @@ export const useImagesStore = defineStore('images', () => {
     task.error = null
     task.progress = 0
     pump()
+  }
+
+  /**
+   * Takes the photo a duplicate upload found out of the trash (POST /api/trash/restore) and shows it in
+   * the list; resolves its id. Throws ApiFailure.
+   */
+  async function restoreDuplicate(taskId: number): Promise<number | null> {
+    const task = uploads.value.find(t => t.id === taskId)
+    const duplicate = task?.duplicate
+    if (!duplicate) return null
+    if (duplicate.inTrash) {
+      try {
+        await apiCall(() => $fetch<CountResponse>('/api/trash/restore', { method: 'POST', body: { image_ids: [duplicate.imageId] } }))
+      }
+      catch (error) {
+        throw check(toApiFailure(error))
+      }
+      duplicate.inTrash = false
+      const image = await fetchOne(duplicate.imageId)
+      if (image) insert(image)
+      onChange?.()
+    }
+    return duplicate.imageId
   }
 
   /** Removes a task from the queue, cancelling it when it is being sent. */
@@ -460,6 +599,7 @@ export const useImagesStore = defineStore('images', () => {
     generation++
     firstLoad = undefined
     items.value = []
+    opened.value = null
     filters.value = { ...DEFAULT_FILTERS }
     hasMore.value = false
     loadedFor.value = null
@@ -469,8 +609,8 @@ export const useImagesStore = defineStore('images', () => {
   }
 
   return {
-    items, filters, hasMore, loadedFor, loading, refreshing, loadError, uploads, loaded, activeUploads,
-    ensureLoaded, setFilters, markStale, loadMore, remove, trash, restore, setFavorite, rename, replace, downloadZip,
+    items, filters, hasMore, loadedFor, loading, refreshing, loadError, uploads, loaded, activeUploads, opened, reserved,
+    ensureLoaded, setFilters, markStale, loadMore, fetchOne, restoreDuplicate, refresh, onChanged, remove, trash, restore, setFavorite, rename, replace, downloadZip,
     enqueue, retry, dismiss, clearFinished, reset,
   }
 })
