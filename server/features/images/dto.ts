@@ -1,5 +1,27 @@
 import type { CameraDto, ImageDto } from '../../../shared/contracts/images'
-import type { ImageRow } from '../../infra/db/schema'
+import { images, type ImageRow } from '../../infra/db/schema'
+
+/**
+ * The columns a DTO is made of: the lists select only these (fewer columns to read, send and map
+ * per row on the hot path, docs/PERFORMANCE.md).
+ */
+export const imageDtoColumns = {
+  id: images.id,
+  filename: images.filename,
+  createdAt: images.createdAt,
+  sha256: images.sha256,
+  contentType: images.contentType,
+  size: images.size,
+  width: images.width,
+  height: images.height,
+  takenAt: images.takenAt,
+  takenOffset: images.takenOffset,
+  favorite: images.favorite,
+  camera: images.camera,
+}
+
+/** An image row as far as its DTO needs it. */
+export type ImageDtoRow = Pick<ImageRow, keyof typeof imageDtoColumns>
 
 /** The version a URL carries, so responses can be cached forever (the bytes behind an id never change). */
 const version = (image: Pick<ImageRow, 'sha256'>) => image.sha256.slice(0, 12)
@@ -7,7 +29,7 @@ const version = (image: Pick<ImageRow, 'sha256'>) => image.sha256.slice(0, 12)
 /** The thumbnail's URL (also an album's cover, which names only these two columns). */
 export const thumbnailUrl = (image: Pick<ImageRow, 'id' | 'sha256'>) => `/api/images/${image.id}/file?variant=thumb&v=${version(image)}`
 
-export function toImageDto(image: ImageRow): ImageDto {
+export function toImageDto(image: ImageDtoRow): ImageDto {
   const path = `/api/images/${image.id}/file`
   return {
     id: image.id,

@@ -3,7 +3,7 @@ import type { ImageDto, ImageSort, TrashItemDto } from '../../../shared/contract
 import { tables, useDb } from '../../infra/db'
 import { imageIndexes, type ImageRow } from '../../infra/db/schema'
 import { apiError, imageNotFound } from '../../infra/http/errors'
-import { toImageDto } from './dto'
+import { imageDtoColumns, type ImageDtoRow, toImageDto } from './dto'
 
 const { images } = tables
 const ph = sql.placeholder
@@ -61,7 +61,7 @@ function prepareListQuery(sort: ImageSort, favorite: boolean | undefined, byName
   // "Organize": 51 row fetches instead of ~900 for a word in 5 % of the names).
   // With a favourite filter too, the favourite indexes would fetch every favourite to test its name.
   const hint = byName ? { forceIndex: imageIndexes[sort] } : undefined
-  return useDb().select().from(images, hint).where(and(...where)).orderBy(desc(key), desc(images.id)).limit(ph('limit')).prepare()
+  return useDb().select(imageDtoColumns).from(images, hint).where(and(...where)).orderBy(desc(key), desc(images.id)).limit(ph('limit')).prepare()
 }
 type ListQuery = ReturnType<typeof prepareListQuery>
 const listQueries = new Map<string, ListQuery>()
@@ -90,7 +90,7 @@ function prepareTrashQuery(paged: boolean) {
       )),
     )!)
   }
-  return useDb().select().from(images).where(and(...where))
+  return useDb().select({ ...imageDtoColumns, deletedAt: images.deletedAt }).from(images).where(and(...where))
     .orderBy(desc(images.deletedAt), desc(images.createdAt), desc(images.id)).limit(ph('limit')).prepare()
 }
 
@@ -118,13 +118,13 @@ async function lookup(userId: number, id: number, state: ImageState): Promise<Im
 }
 
 /** A trashed image as the trash lists it: the image DTO plus when it was deleted. */
-function toTrashItemDto(row: ImageRow): TrashItemDto {
+function toTrashItemDto(row: ImageDtoRow & Pick<ImageRow, 'deletedAt'>): TrashItemDto {
   // The trash query selects only rows with deleted_at set.
   return { ...toImageDto(row), deleted_at: (row.deletedAt ?? new Date(0)).toISOString() }
 }
 
 /** Cuts the extra row a query fetched to learn whether another page exists. */
-export function toPage<T>(rows: ImageRow[], limit: number, toDto: (row: ImageRow) => T): Page<T> {
+export function toPage<R extends { id: number }, T>(rows: R[], limit: number, toDto: (row: R) => T): Page<T> {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return { items: page.map(toDto), next: rows.length > limit && last ? last.id : undefined }
@@ -151,7 +151,7 @@ export async function listImages(userId: number, limit: number, before: number |
 
 /** A page of the user's trash (see prepareTrashQuery); `before` must be one of the user's trashed images. */
 export async function listTrash(userId: number, limit: number, before?: number): Promise<Page<TrashItemDto>> {
-  let rows: ImageRow[]
+  let rows: Array<ImageDtoRow & Pick<ImageRow, 'deletedAt'>>
   if (before === undefined) {
     rows = await queries().trashFirst.execute({ userId, limit: limit + 1 })
   }

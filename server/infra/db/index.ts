@@ -81,6 +81,83 @@ function acquire(raw: mysql.Pool, deadline: number): Promise<mysql.PoolConnectio
   })
 }
 
+/** mysql2's callback pool and connection under the promise wrappers, as far as a single query needs them. */
+type Callback = (error: Error | null, rows?: unknown, fields?: unknown) => void
+interface CoreConnection {
+  release(): void
+  destroy(): void
+  query(...args: unknown[]): unknown
+  execute(...args: unknown[]): unknown
+}
+interface CorePool { getConnection(callback: (error: Error | null, conn: CoreConnection) => void): void }
+
+/**
+ * The deadlines of the single queries in flight, checked by one timer every 100 ms instead of a
+ * timer per query: the list, the hot path, sends two queries a request (docs/PERFORMANCE.md).
+ */
+const deadlines = new Map<symbol, { at: number, expire: () => void }>()
+let watchdog: ReturnType<typeof setInterval> | undefined
+
+function expireOverdue(): void {
+  const now = Date.now()
+  for (const [key, entry] of deadlines) {
+    if (entry.at > now) continue
+    deadlines.delete(key)
+    entry.expire()
+  }
+  if (!deadlines.size && watchdog) {
+    clearInterval(watchdog)
+    watchdog = undefined
+  }
+}
+
+function watch(at: number, expire: () => void): symbol {
+  const key = Symbol('query')
+  deadlines.set(key, { at, expire })
+  watchdog ??= setInterval(expireOverdue, 100).unref()
+  return key
+}
+
+/**
+ * One query outside a transaction on mysql2's callback pool, answered like its promise API
+ * (`[rows, fields]`), within the deadline counted from the call, including the wait for a connection.
+ * A connection that arrives after the deadline goes back to the pool; one whose query is late is
+ * destroyed (see boundedQuery).
+ */
+function poolQuery(core: CorePool, method: keyof QueryMethods, args: unknown[], timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let conn: CoreConnection | undefined
+    let settled = false
+    const key = watch(Date.now() + timeoutMs, () => {
+      settled = true
+      conn?.destroy()
+      reject(new DatabaseTimeout(conn ? 'query' : 'waiting for a connection'))
+    })
+    core.getConnection((error, acquired) => {
+      if (settled) {
+        if (!error) acquired.release()
+        return
+      }
+      if (error) {
+        settled = true
+        deadlines.delete(key)
+        reject(error)
+        return
+      }
+      conn = acquired
+      const done: Callback = (queryError, rows, fields) => {
+        if (settled) return
+        settled = true
+        deadlines.delete(key)
+        acquired.release()
+        if (queryError) reject(queryError)
+        else resolve([rows, fields])
+      }
+      acquired[method](...args, done)
+    })
+  })
+}
+
 /**
  * The pool drizzle talks to: every call answers or fails within `dbTimeoutMs` (SPEC §11), counted
  * from the call, including the wait for a connection; connections lent out for a transaction get
@@ -89,18 +166,11 @@ function acquire(raw: mysql.Pool, deadline: number): Promise<mysql.PoolConnectio
  */
 function bound(raw: mysql.Pool): mysql.Pool {
   const { dbTimeoutMs } = useConfig()
+  // The promise pool's callback pool (mysql2 names it `pool`): single queries skip a promise layer.
+  const core = (raw as unknown as { pool: CorePool }).pool
   const boundConnection = (conn: mysql.PoolConnection) =>
     overrideQueries(conn, (method, args) => boundedQuery(conn, () => callOn(conn, method, args), Date.now() + dbTimeoutMs))
-  return overrideQueries(raw, async (method, args) => {
-    const deadline = Date.now() + dbTimeoutMs
-    const conn = await acquire(raw, deadline)
-    try {
-      return await boundedQuery(conn, () => callOn(conn, method, args), deadline)
-    }
-    finally {
-      conn.release()
-    }
-  }, {
+  return overrideQueries(raw, (method, args) => poolQuery(core, method, args, dbTimeoutMs), {
     getConnection: async () => boundConnection(await acquire(raw, Date.now() + dbTimeoutMs)),
   })
 }
@@ -122,6 +192,9 @@ export function usePool(): mysql.Pool {
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
       dateStrings: false,
+      // mysql2 otherwise captures a stack trace for every query, a few % of the list's CPU
+      // (docs/PERFORMANCE.md); a query error still carries its code and message.
+      trace: false,
     })
     // A pool keeps working after the database comes back; idle-connection errors must not crash the process.
     pool.on('connection', conn => conn.on('error', () => {}))
