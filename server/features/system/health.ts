@@ -1,4 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises'
+import { useBlobStore } from '../../infra/blob'
+import { useConfig } from '../../infra/config'
 import { tempFileName, uploadTempDir } from '../../infra/tempFiles'
 import { databaseAnswers, whenReady } from './startup'
 
@@ -21,12 +23,17 @@ async function databaseReady(): Promise<boolean> {
   return databaseAnswers()
 }
 
+/** A key no upload ever makes (user 0): looking it up tells a storage that answers from one that does not. */
+const PROBE_KEY = '0/readyz-probe'
+
 /**
  * The upload folder takes a file: every upload is received into `<UPLOAD_FOLDER>/.tmp/` first,
- * whatever the storage driver, so a read-only or full disk there refuses every upload.
+ * whatever the storage driver, so a read-only or full disk there refuses every upload. With S3 the
+ * bucket must answer too (a lookup of a key that never exists).
  */
 async function storageWritable(): Promise<boolean> {
   try {
+    if (useConfig().storage.driver !== 'fs') await within(useBlobStore().stat(PROBE_KEY), 2500)
     const file = tempFileName(await uploadTempDir(), '.ready')
     try {
       await within(writeFile(file, 'ok', { flag: 'wx' }), 2500)
