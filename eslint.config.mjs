@@ -4,7 +4,7 @@ import withNuxt from './.nuxt/eslint.config.mjs'
 
 export default withNuxt(
   // Build output of the tests and the benchmark holds generated eslint configs of its own: never a config root.
-  { ignores: ['uploads/**', 'docs/**', 'test-results/**', '.data/**', '.nuxt/**', '.output/**', 'bench/.tmp/**'] },
+  { ignores: ['uploads/**', 'docs/**', 'test-results/**', '.data/**', '.nuxt/**', '.output/**', 'bench/.tmp/**', '.test-build/**'] },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

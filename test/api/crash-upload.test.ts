@@ -5,7 +5,7 @@ import mysql from 'mysql2/promise'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { query } from '../support/db'
-import { until } from '../support/files'
+import { listFiles, until } from '../support/files'
 import { blankBilevelPng } from '../support/images'
 import { BOUNDARY, fileEpilogue, filePrologue, multipart } from '../support/multipart'
 import { type OwnServer, rawUpload, scratchFolder, signUpOn, startOwnServer } from './upload-server'
@@ -57,8 +57,8 @@ function upload(bytes: Buffer, filename: string) {
 /** An image not uploaded before (the control's bytes again would be a 409 duplicate, stored nowhere). */
 const anotherPng = () => sharp(randomBytes(32 * 24 * 3), { raw: { width: 32, height: 24, channels: 3 } }).png().toBuffer()
 
-const userDir = () => join(folder, String(user.userId))
-const storedFiles = async () => (await readdir(userDir()).catch(() => [] as string[])).sort()
+/** The user's stored objects by name (files under the folder on fs, the folder's bucket on S3). */
+const storedFiles = async () => (await listFiles(folder)).filter(key => key.startsWith(`${user.userId}/`)).map(key => key.split('/')[1]!).sort()
 const tempFiles = async () => (await readdir(join(folder, '.tmp')).catch(() => [] as string[])).sort()
 const tempSizes = async () => Promise.all((await tempFiles()).map(async name => ({ name, size: (await stat(join(folder, '.tmp', name)).catch(() => ({ size: -1 }))).size })))
 const userRows = () => query<{ id: number, filename: string, filepath: string, thumbpath: string }>('SELECT id, filename, filepath, thumbpath FROM images WHERE user_id = ?', [user.userId])

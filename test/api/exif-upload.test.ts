@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { fetch } from '@nuxt/test-utils/e2e'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
@@ -8,7 +6,7 @@ import type { ImageDto } from '../../shared/contracts/images'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import { query } from '../support/db'
-import { tmpFiles } from '../support/files'
+import { readStored, tmpFiles } from '../support/files'
 import { exifTags, hasGps, jpegWithBrokenExif, PHONE, photo } from '../fixtures/exif'
 
 // A server whose local time is New York's: a capture time with an offset is sorted in that wall clock.
@@ -86,7 +84,7 @@ describe('GPS removal at upload (SPEC §8)', () => {
     expect(stored.sha256).toBe(createHash('sha256').update(sent).digest('hex'))
 
     const served = await bytesOf(await fetch(image.url, { headers: bearer(token) }))
-    const onDisk = await readFile(join(uploadFolder, stored.filepath))
+    const onDisk = await readStored(uploadFolder, stored.filepath)
     expect(served.equals(onDisk)).toBe(true)
     expect(image.size).toBe(onDisk.length)
     expect(stored.size).toBe(onDisk.length)
@@ -118,6 +116,6 @@ describe('GPS removal at upload (SPEC §8)', () => {
     const { token } = await signUp()
     const sent = await photo({ ...PHONE, gps: false })
     const image = await uploaded(token, sent)
-    expect((await readFile(join(uploadFolder, (await row(image.id)).filepath))).equals(sent)).toBe(true)
+    expect((await readStored(uploadFolder, (await row(image.id)).filepath)).equals(sent)).toBe(true)
   })
 })

@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { fetch } from '@nuxt/test-utils/e2e'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
+import { listFiles as listStored, readStored } from '../support/files'
 import type { ImageDto } from '../../shared/contracts/images'
 
 const { uploadFolder } = await startServer()
 
-const listFiles = async (dir: string): Promise<string[]> => {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
-  return entries.filter(e => e.isFile() && e.name !== '.gitkeep').map(e => join(e.parentPath, e.name))
-}
+/** What the server stores (files on fs, objects on S3), as storage keys. */
+const listFiles = async (dir: string): Promise<string[]> => (await listStored(dir)).filter(f => !f.endsWith('.gitkeep'))
 
 describe('upload', () => {
   it('stores a PNG under a random name, records its size and dimensions, and makes a thumbnail', async () => {
@@ -200,7 +197,7 @@ describe('stored bytes', () => {
     const bytes = await makeImage('gif', 20, 20)
     await upload(token, bytes, 'same.gif')
     const files = await listFiles(uploadFolder)
-    const contents = await Promise.all(files.filter(f => f.endsWith('.gif')).map(f => readFile(f)))
+    const contents = await Promise.all(files.filter(f => f.endsWith('.gif')).map(f => readStored(uploadFolder, f)))
     expect(contents.some(c => c.equals(bytes))).toBe(true)
   })
 })

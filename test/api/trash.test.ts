@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { fetch } from '@nuxt/test-utils/e2e'
 import type { ResultSetHeader } from 'mysql2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,7 +6,7 @@ import { bearer } from '../setup/api'
 import { startServer } from '../setup/server'
 import { db, query } from '../support/db'
 import { expectApiError } from '../support/errors'
-import { exists, listFiles, until } from '../support/files'
+import { listFiles, storedExists, until, writeStored } from '../support/files'
 import { getList, ids, imageStates, type Member, memberWith, sendJson, trash, walkPages } from '../support/organize'
 import { type OwnServer, startOwnServer } from './upload-server'
 
@@ -24,8 +22,8 @@ async function storedFiles(imageIds: number[]): Promise<string[]> {
   return rows.flatMap(r => [r.filepath, r.thumbpath]).sort()
 }
 
-const filesExist = async (folder: string, keys: string[]) => (await Promise.all(keys.map(k => exists(join(folder, k))))).every(Boolean)
-const filesGone = async (folder: string, keys: string[]) => (await Promise.all(keys.map(k => exists(join(folder, k))))).every(e => !e)
+const filesExist = async (folder: string, keys: string[]) => (await Promise.all(keys.map(k => storedExists(folder, k)))).every(Boolean)
+const filesGone = async (folder: string, keys: string[]) => (await Promise.all(keys.map(k => storedExists(folder, k)))).every(e => !e)
 
 const restore = (member: Member, body: unknown) => sendJson('POST', '/api/trash/restore', member.token, body)
 const purge = (member: Member, body: unknown) => sendJson('DELETE', '/api/trash', member.token, body)
@@ -265,7 +263,7 @@ describe('auto-empty after TRASH_DAYS', () => {
     const goneFiles = await storedFiles([expired.id, expired2.id])
     const keptFiles = await storedFiles([young.id, live.id])
     // A file the job must not touch: the purge deletes exactly the purged rows' files.
-    writeFileSync(join(uploadFolder, `${member.id}/stray.txt`), 'not an image')
+    await writeStored(uploadFolder, `${member.id}/stray.txt`, 'not an image')
 
     // Two instances on the same database and storage start (and run the job) at the same time.
     servers.push(...await Promise.all([startOwnServer({ TRASH_DAYS: '3' }, uploadFolder), startOwnServer({ TRASH_DAYS: '3' }, uploadFolder)]))

@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, inject } from 'vitest'
-import { freePort, productionEnv } from '../setup/server'
+import { freePort, productionEnv, storageEnv } from '../setup/server'
 
 // A production server this test file starts, stops and kills itself (the @nuxt/test-utils server is
 // one per file and cannot be SIGKILLed and restarted). Same build, same database, same fault trap.
@@ -41,6 +41,7 @@ export async function startOwnServer(env: Record<string, string> = {}, uploadFol
     env: {
       ...process.env,
       ...productionEnv(port, folder),
+      ...await storageEnv(env.UPLOAD_FOLDER ?? folder),
       PORT: String(port),
       HOST: '127.0.0.1',
       RATE_LIMIT_REGISTER_PER_IP: '100000',

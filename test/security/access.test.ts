@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { fetch } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
@@ -6,7 +5,7 @@ import { startServer } from '../setup/server'
 import { listImages, userId } from '../support/accounts'
 import { imageRows, query } from '../support/db'
 import { expectApiError } from '../support/errors'
-import { exists, listFiles } from '../support/files'
+import { listFiles, storedExists } from '../support/files'
 
 const { uploadFolder } = await startServer()
 
@@ -32,8 +31,8 @@ async function expectOwnerKeepsImage() {
   expect((await fetch(owner.image.thumbnail_url, { headers: bearer(owner.token) })).status).toBe(200)
   const [row] = await query<{ filepath: string, thumbpath: string }>('SELECT filepath, thumbpath FROM images WHERE id = ? AND user_id = ?', [owner.image.id, owner.id])
   expect(row).toBeDefined()
-  expect(await exists(join(uploadFolder, row!.filepath))).toBe(true)
-  expect(await exists(join(uploadFolder, row!.thumbpath))).toBe(true)
+  expect(await storedExists(uploadFolder, row!.filepath)).toBe(true)
+  expect(await storedExists(uploadFolder, row!.thumbpath)).toBe(true)
 }
 
 type Route = [name: string, method: string, path: (id: string) => string]

@@ -1,12 +1,11 @@
-import { rm } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { join } from 'node:path'
 import { fetch, url } from '@nuxt/test-utils/e2e'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, postJson, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
 import { query } from '../support/db'
 import { expectApiError, expectNoLeak } from '../support/errors'
+import { removeStored } from '../support/files'
 import { multipart, type Part, postUpload, uploadParts } from '../support/multipart'
 
 const { uploadFolder, port } = await startServer()
@@ -161,7 +160,7 @@ describe('error hygiene', () => {
   it('answers 404 without a disk path when a row\'s file has gone missing', async () => {
     const lost = await uploadAs('lost.png', await makeImage('png'))
     const [row] = await query<{ filepath: string }>('SELECT filepath FROM images WHERE id = ?', [lost.id])
-    await rm(join(uploadFolder, row!.filepath))
+    await removeStored(uploadFolder, row!.filepath)
     const res = await fetch(lost.url, { headers: bearer(token) })
     const text = JSON.stringify(await expectApiError(res, 404, 'IMAGE_NOT_FOUND'))
     expectNoLeak(text, uploadFolder, row!.filepath)

@@ -8,8 +8,9 @@ import mysql from 'mysql2/promise'
 import type { TestProject } from 'vitest/node'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-// A build folder per run, so two test runs on one machine never overwrite each other's server.
-const BUILD_DIR = join(ROOT, '.nuxt', `test-build-${process.pid}`)
+// A build folder per run, so two test runs on one machine never overwrite each other's server; outside
+// .nuxt, which `nuxt prepare` empties (a server whose route chunks vanish mid-run fails at random).
+const BUILD_DIR = join(ROOT, '.test-build', `build-${process.pid}`)
 const TEST_OUTPUT = join(BUILD_DIR, 'output')
 
 const dbSettings = () => ({

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,17 +11,22 @@ export const S3_REGION = 'us-east-1'
 
 export interface LocalS3 { endpoint: string, port: number, close: () => Promise<void> }
 
-/** A real S3-compatible server (s3rver) on loopback, keeping its objects in a scratch folder. */
-export async function startS3(port = 0): Promise<LocalS3> {
-  const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
-  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory })
+/**
+ * A real S3-compatible server (s3rver) on loopback, keeping its objects in a scratch folder. `keep`
+ * leaves the folder on close, so a server started again on the same port and folder (an S3 that
+ * was down and came back) still has every object.
+ */
+export async function startS3({ port = 0, directory, keep = false }: { port?: number, directory?: string, keep?: boolean } = {}): Promise<LocalS3 & { directory: string }> {
+  const folder = directory ?? await mkdtemp(join(tmpdir(), 's3rver-'))
+  const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory: folder })
   const address = await server.run() as { port: number }
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     port: address.port,
+    directory: folder,
     close: async () => {
       await server.close()
-      await rm(directory, { recursive: true, force: true })
+      if (!keep) await rm(folder, { recursive: true, force: true })
     },
   }
 }
@@ -63,4 +68,32 @@ export async function dropBucket(endpoint: string, bucket: string): Promise<void
   await Promise.all(keys.map(Key => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))))
   await client.send(new DeleteBucketCommand({ Bucket: bucket }))
   client.destroy()
+}
+
+/** The bucket that stands for an upload folder in the api-s3 run (same folder: same storage, as on fs). */
+export const bucketFor = (uploadFolder: string) => `gallery-${createHash('sha256').update(uploadFolder).digest('hex').slice(0, 20)}`
+
+/** Upload folders of servers on S3 in this test file, and their bucket (what test/support/files.ts lists). */
+export const s3Folders = new Map<string, { endpoint: string, bucket: string }>()
+
+/** Creates the folder's bucket unless it exists; returns the server settings that store there. */
+export async function s3StorageFor(endpoint: string, uploadFolder: string): Promise<Record<string, string>> {
+  const bucket = bucketFor(uploadFolder)
+  if (!s3Folders.has(uploadFolder)) {
+    const client = s3Client(endpoint)
+    await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
+      if (error?.name !== 'BucketAlreadyOwnedByYou' && error?.name !== 'BucketAlreadyExists') throw error
+    })
+    client.destroy()
+    s3Folders.set(uploadFolder, { endpoint, bucket })
+  }
+  return {
+    STORAGE: 's3',
+    S3_ENDPOINT: endpoint,
+    S3_REGION,
+    S3_BUCKET: bucket,
+    S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    S3_FORCE_PATH_STYLE: 'true',
+  }
 }

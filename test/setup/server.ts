@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { setup } from '@nuxt/test-utils/e2e'
 import { inject } from 'vitest'
+import { s3StorageFor } from './s3'
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz'
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz'
@@ -36,6 +37,16 @@ export function productionEnv(port: number, uploadFolder: string): Record<string
 }
 
 /**
+ * Where a server with this upload folder keeps its images: nothing extra on the `api` project (files
+ * under the folder); in the `api-s3` project, STORAGE=s3 with a bucket that stands for the folder
+ * (servers given the same folder share it, as they would share the folder on fs).
+ */
+export async function storageEnv(uploadFolder: string): Promise<Record<string, string>> {
+  const endpoint = inject('s3Endpoint')
+  return endpoint ? s3StorageFor(endpoint, uploadFolder) : {}
+}
+
+/**
  * Starts the production build (made once by the global setup) on a free port, against the run's
  * database and an upload folder of this test file's own. Returns that folder and the port.
  */
@@ -51,6 +62,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<{ u
     nuxtConfig: { nitro: { output: { dir: inject('serverOutput') } } },
     env: {
       ...productionEnv(port, uploadFolder),
+      ...await storageEnv(env.UPLOAD_FOLDER ?? uploadFolder),
       // Every test registers fresh users from 127.0.0.1; the rate-limit tests lower these again.
       RATE_LIMIT_REGISTER_PER_IP: '100000',
       RATE_LIMIT_LOGIN_PER_IP: '100000',
