@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { makeImage } from '../setup/api'
-import { freePort, productionEnv } from '../setup/server'
+import { freePort, productionEnv, storageEnv } from '../setup/server'
 import { query } from '../support/db'
 import { fileEpilogue, filePrologue, multipart } from '../support/multipart'
 import { type OwnServer, rawUpload, scratchFolder, signUpOn } from './upload-server'
@@ -24,6 +24,7 @@ async function start(graceSeconds: number): Promise<Stoppable> {
     env: {
       ...process.env,
       ...productionEnv(port, folder),
+      ...await storageEnv(folder),
       PORT: String(port),
       HOST: '127.0.0.1',
       RATE_LIMIT_REGISTER_PER_IP: '100000',
