@@ -27,6 +27,9 @@ export const credentialsSchema = z.object({
 export const loginSchema = z.object({
   username: z.string({ error: '用户名必须是字符串' }).min(1, '请输入用户名').max(200, '用户名或密码错误').transform(normalizeUsername),
   password: z.string({ error: '密码必须是字符串' }).min(1, '请输入密码').max(1024, '用户名或密码错误'),
+  /** For an account with two-factor sign-in (SPEC §10): the current code, or one of the recovery codes. */
+  totp: z.string({ error: '验证码必须是字符串' }).max(20, '验证码错误或已使用').optional(),
+  recovery_code: z.string({ error: '恢复码必须是字符串' }).max(64, '验证码错误或已使用').optional(),
 }, { error: '请提供用户名和密码' })
 
 export type Credentials = z.infer<typeof credentialsSchema>
@@ -38,6 +41,20 @@ export interface MeDto {
   created_at: string
   /** When the current token expires (ISO 8601), so the web app can refresh it in time. */
   token_expires_at: string
+  /** SPEC §10 */
+  role: 'admin' | 'user'
+  /** Bytes of every stored image of the user, the trash included. */
+  bytes_used: number
+  /** The effective quota (the user's own, else the settings' default); null = unlimited. */
+  quota_bytes: number | null
+  /** Every stored image of the user, the trash included. */
+  image_count: number
+  /** Two-factor sign-in is on (SPEC §10), and how many unused recovery codes are left. */
+  two_factor: boolean
+  recovery_codes_left: number
+  /** The verified email address, if any; `email_available`: the server sends mail (SMTP_URL), so the app may offer email. */
+  email: string | null
+  email_available: boolean
 }
 
 /** `POST /api/login` and `POST /api/refresh` */

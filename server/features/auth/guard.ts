@@ -118,6 +118,13 @@ export async function requireUser(event: H3Event, { renewCookie = false } = {}):
   return user
 }
 
+/** The signed-in user when an administrator (SPEC §10), else 403 FORBIDDEN (401 without a session). */
+export async function requireAdmin(event: H3Event): Promise<SessionUser> {
+  const user = await requireUser(event)
+  if (user.role !== 'admin') throw apiError('FORBIDDEN')
+  return user
+}
+
 const cookieAttributes = () => ({
   httpOnly: true,
   sameSite: 'lax' as const,

@@ -1,7 +1,7 @@
-import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import { useConfig } from '../../infra/config'
 import { tables, useDb } from '../../infra/db'
-import { unauthorized } from '../../infra/http/errors'
+import { apiError, unauthorized } from '../../infra/http/errors'
 import { randomId, signSessionTokens, type SessionTokens, type TokenClaims } from './tokens'
 
 /** A session lives at most this long, however often its token is refreshed. */
@@ -11,6 +11,7 @@ export interface SessionUser {
   id: number
   username: string
   createdAt: Date
+  role: 'admin' | 'user'
   sessionId: string
   jti: string
   sessionExpiresAt: Date
@@ -20,7 +21,7 @@ export interface SessionUser {
  * Opens a session for a user and signs its first tokens. The user keeps at most
  * `maxSessionsPerUser` live sessions: the oldest beyond it end here, and so do the user's expired ones.
  */
-export async function openSession(userId: number): Promise<SessionTokens> {
+export async function openSession(userId: number, userAgent?: string): Promise<SessionTokens> {
   const sessionId = randomId()
   const jti = randomId()
   const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS)
@@ -28,8 +29,11 @@ export async function openSession(userId: number): Promise<SessionTokens> {
   await useDb().transaction(async (tx) => {
     // One login of this user at a time (the user's row stays locked until commit): without it, 50
     // parallel logins would each count the sessions before the others inserted theirs and all stay.
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update')
-    await tx.insert(sessions).values({ id: sessionId, userId, jti, expiresAt })
+    const [user] = await tx.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId)).for('update')
+    // Checked under the lock that disabling takes too: a sign-in racing a disable never keeps a session.
+    if (!user) throw unauthorized()
+    if (user.disabledAt) throw apiError('ACCOUNT_DISABLED')
+    await tx.insert(sessions).values({ id: sessionId, userId, jti, expiresAt, userAgent: userAgent?.slice(0, 255) || null, lastUsedAt: new Date() })
     const others = await tx
       .select({ id: sessions.id, live: sql<number>`${sessions.expiresAt} > CURRENT_TIMESTAMP(3)` })
       .from(sessions)
@@ -56,9 +60,12 @@ function prepareSessionUserQuery() {
       id: users.id,
       username: users.username,
       createdAt: users.createdAt,
+      role: sql<'admin' | 'user'>`${users.role}`,
       sessionId: sessions.id,
       jti: sessions.jti,
       sessionExpiresAt: sessions.expiresAt,
+      // Whether last_used_at is more than a minute old (or unset): only then is it written (touchSession).
+      stale: sql<number>`${sessions.lastUsedAt} IS NULL OR ${sessions.lastUsedAt} < CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE`,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -67,6 +74,8 @@ function prepareSessionUserQuery() {
       eq(sessions.userId, sql.placeholder('userId')),
       eq(sessions.jti, sql.placeholder('jti')),
       gt(sessions.expiresAt, sql`CURRENT_TIMESTAMP(3)`),
+      // Disabling deletes the sessions too; this keeps a disabled account out even if one slipped through.
+      isNull(users.disabledAt),
     ))
     .limit(1)
     .prepare()
@@ -77,7 +86,22 @@ let sessionUserQuery: ReturnType<typeof prepareSessionUserQuery> | undefined
 export async function findSessionUser(claims: TokenClaims): Promise<SessionUser | undefined> {
   sessionUserQuery ??= prepareSessionUserQuery()
   const [row] = await sessionUserQuery.execute({ sessionId: claims.sessionId, userId: claims.userId, jti: claims.jti })
-  return row
+  if (!row) return undefined
+  const { stale, ...user } = row
+  if (Number(stale)) touchSession(user.sessionId)
+  return user
+}
+
+/**
+ * Records that the session was used, at most once a minute per session (the stale check rides on
+ * the lookup every request makes anyway), and without holding up the request: a failed write only
+ * leaves the time a little older.
+ */
+function touchSession(sessionId: string): void {
+  const { sessions } = tables
+  useDb().update(sessions).set({ lastUsedAt: sql`CURRENT_TIMESTAMP(3)` })
+    .where(and(eq(sessions.id, sessionId), or(isNull(sessions.lastUsedAt), lt(sessions.lastUsedAt, sql`CURRENT_TIMESTAMP(3) - INTERVAL 1 MINUTE`))))
+    .then(() => undefined, (error: unknown) => console.error(`[gallery] could not record a session's last use: ${error instanceof Error ? error.message : error}`))
 }
 
 /** Replaces the session's current tokens: the previous ones stop working at once. */

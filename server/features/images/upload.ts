@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises'
 import { and, asc, eq } from 'drizzle-orm'
 import type { H3Event } from 'h3'
+import { getHeader } from 'h3'
 import type { ImageDto } from '../../../shared/contracts/images'
 import { useBlobStore } from '../../infra/blob'
 import { tables, useDb } from '../../infra/db'
-import { apiError } from '../../infra/http/errors'
+import { apiError, unauthorized } from '../../infra/http/errors'
+import { assertQuotaRoom } from '../accounts/quota'
 import { removeTemp } from '../../infra/tempFiles'
 import { newImageKeys } from './consistency'
 import { toImageDto } from './dto'
@@ -30,6 +32,9 @@ async function refuseDuplicate(db: Db | Tx, userId: number, sha256: string): Pro
 
 type NewImageRow = typeof tables.images.$inferInsert
 
+/** More than a multipart body's boundaries and headers around the one file ever take. */
+const MULTIPART_SLACK_BYTES = 16 * 1024
+
 /**
  * Inserts the row unless the user got the same bytes meanwhile. One upload of a user at a time
  * passes this point (the user's row stays locked until commit), so of 20 parallel uploads of the same
@@ -38,8 +43,12 @@ type NewImageRow = typeof tables.images.$inferInsert
 function insertUnlessDuplicate(userId: number, row: NewImageRow): Promise<number> {
   const { images, users } = tables
   return useDb().transaction(async (tx) => {
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update')
+    const [user] = await tx.select({ id: users.id, disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId)).for('update')
+    // Deleted or disabled while uploading: the caller removes the files it stored, nothing stays.
+    if (!user || user.disabledAt) throw unauthorized()
     await refuseDuplicate(tx, userId, row.sha256)
+    // Under the lock: of 50 parallel uploads, only those that fit one after the other are inserted.
+    await assertQuotaRoom(userId, row.size, tx)
     const [inserted] = await tx.insert(images).values(row).$returningId()
     // $returningId always yields one entry per inserted row.
     return inserted!.id
@@ -59,6 +68,10 @@ function insertUnlessDuplicate(userId: number, row: NewImageRow): Promise<number
  * test/api/crash-upload.test.ts kills the server at each step.
  */
 export async function storeUpload(event: H3Event, userId: number): Promise<ImageDto> {
+  // Quota (SPEC §10): refused before reading the body when even the declared size, less generous
+  // multipart overhead, cannot fit; checked exactly before storing, and atomically at insert.
+  const declared = Number(getHeader(event, 'content-length') ?? 0)
+  await assertQuotaRoom(userId, Number.isFinite(declared) ? Math.max(0, declared - MULTIPART_SLACK_BYTES) : 0)
   const upload = await receiveUpload(event)
   const store = useBlobStore()
   let thumbFile: string | undefined
@@ -75,6 +88,7 @@ export async function storeUpload(event: H3Event, userId: number): Promise<Image
       if (!await stripGps(upload.tempFile, upload.ext)) throw apiError('INVALID_IMAGE')
       size = (await stat(upload.tempFile)).size
     }
+    await assertQuotaRoom(userId, size)
     const keys = newImageKeys(userId, upload.ext)
     try {
       await store.putFile(keys.file, upload.tempFile)
