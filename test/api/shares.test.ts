@@ -289,6 +289,16 @@ describe('the end of a link', () => {
     expect((await (await openShare(albumShare.token)).json() as SharedViewDto).images).toHaveLength(3)
   })
 
+  it('answers 404 for the links of a disabled account while it is disabled', async () => {
+    const member = await memberWith(['d.png'])
+    const share = await makeShare(member.token, { image_id: member.images[0]!.id })
+    await query('UPDATE users SET disabled_at = CURRENT_TIMESTAMP(3) WHERE id = ?', [member.id])
+    await expectApiError(await openShare(share.token), 404, 'SHARE_NOT_FOUND')
+    await expectApiError(await fetch(`/api/s/${share.token}/images/${member.images[0]!.id}/file?variant=thumb`), 404, 'SHARE_NOT_FOUND')
+    await query('UPDATE users SET disabled_at = NULL WHERE id = ?', [member.id])
+    expect((await openShare(share.token)).status).toBe(200)
+  })
+
   it('ends an album\'s links when the album is deleted', async () => {
     const member = await memberWith(['x.png'])
     const album = await newAlbum(member, [member.images[0]!.id])

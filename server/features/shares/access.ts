@@ -13,7 +13,7 @@ import { verifyPassword } from '../auth/passwords'
 import { shareNotFound } from './manage'
 import { hashShareToken } from './tokens'
 
-const { shares, images } = tables
+const { shares, images, users } = tables
 
 /**
  * Unlock attempts (SPEC §9): 5 per share and client address per 15 minutes, 50 per share per hour.
@@ -29,11 +29,13 @@ const unlockPerShare = new Limit('share-unlock', () => 50, 60 * 60)
  * The owner is never named in any of these.
  */
 export async function openShare(token: string): Promise<ShareRow> {
-  const [found] = await useDb().select({ share: shares, imageDeletedAt: images.deletedAt })
+  const [found] = await useDb().select({ share: shares, imageDeletedAt: images.deletedAt, ownerDisabledAt: users.disabledAt })
     .from(shares)
+    .innerJoin(users, eq(users.id, shares.userId))
     .leftJoin(images, eq(images.id, shares.imageId))
     .where(eq(shares.tokenHash, hashShareToken(token)))
-  if (!found || found.share.endedAt) throw shareNotFound()
+  // A disabled account's links answer like unknown ones while it is disabled (SPEC §10).
+  if (!found || found.share.endedAt || found.ownerDisabledAt) throw shareNotFound()
   // A photo trashed by a path that did not end its links yet still ends the link here, for good.
   if (found.share.imageId !== null && found.imageDeletedAt) {
     await useDb().update(shares).set({ endedAt: sql`CURRENT_TIMESTAMP(3)` }).where(and(eq(shares.id, found.share.id), isNull(shares.endedAt)))

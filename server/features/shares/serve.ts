@@ -62,19 +62,32 @@ async function previewBytes(image: ImageRow): Promise<Buffer> {
 }
 
 /**
- * A file of a photo in a share. Thumbnails are stored without metadata; previews are re-encoded
+ * A file of a photo in a share. Thumbnails are stored without metadata (always the stored WebP here); previews are re-encoded
  * without it; the original (only with allow_download, else 403 DOWNLOAD_NOT_ALLOWED) is the stored
  * file, whose GPS was removed at upload (SPEC §8) — one whose removal has not run yet (an old upload
  * still waiting for the backfill) is not served through a share.
  */
 export async function sendSharedFile(event: H3Event, share: ShareRow, image: ImageRow, variant: ShareFileVariant) {
-  if (variant === 'thumb') return sendImage(event, image, 'thumb', { cacheControl: SHARE_CACHE_CONTROL })
+  // The stored thumbnail itself, never the original in its place (the owner's own file route may serve
+  // a small original as its thumbnail; through a share that would hand out its metadata).
+  if (variant === 'thumb') return sendBytes(event, await storedBytes(image.thumbpath))
   if (variant === 'original') {
     if (!share.allowDownload) throw apiError('DOWNLOAD_NOT_ALLOWED')
     if (image.metaVersion < 1) throw apiError('SERVICE_UNAVAILABLE', { headers: { 'Retry-After': '60' } })
     return sendImage(event, image, 'original', { cacheControl: SHARE_CACHE_CONTROL })
   }
-  const bytes = await previewBytes(image)
+  return sendBytes(event, await previewBytes(image))
+}
+
+/** A whole stored object (thumbnails are a few kilobytes), or 404 when it is missing. */
+async function storedBytes(key: string): Promise<Buffer> {
+  const stream = await useBlobStore().get(key)
+  if (!stream) throw imageNotFound()
+  return readAll(stream)
+}
+
+/** WebP bytes made or kept by us (no metadata), with the share's caching and the image responses' sandbox. */
+function sendBytes(event: H3Event, bytes: Buffer) {
   setResponseHeaders(event, {
     'Content-Type': 'image/webp',
     'Content-Length': String(bytes.length),
