@@ -38,12 +38,16 @@ export interface S3Tuning {
 
 /**
  * S3 could not be reached, or answered with a server error: the API answers 503 STORAGE_UNAVAILABLE.
- * `cause` holds the SDK's error for the log.
+ * The SDK's error is `sdkError` (and in the message), deliberately not `cause`: h3 wraps a thrown
+ * error's `cause` rather than the error itself when it has one, and the error handler would then see
+ * a bare ECONNREFUSED and answer "database unavailable".
  */
 export class StorageUnavailableError extends Error {
   readonly code = 'STORAGE_UNAVAILABLE'
-  constructor(cause: unknown) {
-    super('object storage is unavailable', { cause })
+  readonly sdkError: unknown
+  constructor(sdkError: unknown) {
+    super(`object storage is unavailable: ${(sdkError as Error | undefined)?.message ?? String(sdkError)}`)
+    this.sdkError = sdkError
   }
 }
 
