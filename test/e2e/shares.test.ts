@@ -98,6 +98,9 @@ describe.each([
     const linkInput = dialog.getByTestId('share-link')
     await linkInput.waitFor()
     link = await linkInput.inputValue()
+    // The QR code of the link is drawn in the page (an SVG data URL: no request, nothing blocked by the CSP).
+    await ownerPage.waitForFunction(() => ((document.querySelector('[data-testid="share-qr"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0)
+    expect(await dialog.getByTestId('share-qr').getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
     expect(link).toMatch(new RegExp(`^${url('/s/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\w-]{43}$`))
     await screenshot(ownerPage, `shares-${device}-dialog`)
     await press(dialog.getByTestId('share-done'))
@@ -194,6 +197,28 @@ describe.each([
       expect(await page.getByTestId('share-title').textContent()).toContain('trip-0.jpg')
       expect(await page.getByTestId('share-download-single').getAttribute('href')).toMatch(/variant=original$/)
       await fresh.close()
+    })
+  }
+
+  if (!phone) {
+    it('shares a selection: it becomes an album of its own, and the link shows exactly those photos', async () => {
+      await gotoApp(ownerPage, '/')
+      await ownerPage.click('[data-select-mode]')
+      await ownerPage.waitForSelector('[data-selection-bar]')
+      const chosen = [photos[0]!.id, photos[2]!.id]
+      for (const id of chosen) await ownerPage.click(`.grid [data-image-id="${id}"]`)
+      await ownerPage.waitForFunction(() => document.querySelectorAll('[aria-selected="true"]').length === 2)
+      await ownerPage.click('[data-bulk="share"]')
+      const dialog = ownerPage.getByTestId('share-dialog')
+      await dialog.waitFor()
+      await dialog.getByTestId('share-create').click()
+      await dialog.getByTestId('share-link').waitFor()
+      const selectionLink = await dialog.getByTestId('share-link').inputValue()
+      const token = selectionLink.split('/s/')[1]!
+      const view = await (await fetch(`/api/s/${token}`)).json() as { kind: string, images: Array<{ id: number }> }
+      expect(view.kind).toBe('album')
+      expect(view.images.map(i => i.id).sort((a, b) => a - b)).toEqual([...chosen].sort((a, b) => a - b))
+      await dialog.getByTestId('share-done').click()
     })
   }
 
