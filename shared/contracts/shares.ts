@@ -82,6 +82,12 @@ export interface ShareDto extends ShareCreatedDto {
   status: 'active' | 'expired' | 'ended'
 }
 
+/** `DELETE /api/shares/:id` */
+export interface ShareRevokeResponse { message: string }
+
+/** `POST /api/s/:token/unlock`: the share's cookie is set until this time. */
+export interface ShareUnlockResponse { expires_at: string }
+
 /** A photo in a public share: no file name, owner or location. */
 export interface SharedImageDto {
   id: number

@@ -106,6 +106,7 @@ describe('route answers', () => {
     'server/api/images/[id]/file.get.ts': 'streams the image bytes',
     'server/api/images/[id]/file.head.ts': 'headers of the image bytes',
     'server/api/images/download.post.ts': 'streams a zip of the originals',
+    'server/api/s/[token]/images/[id]/file.get.ts': 'streams a shared photo\'s bytes',
   }
 
   it('declares every JSON answer with a type from shared/contracts', async () => {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { H3Event } from 'h3'
 import { getCookie, setCookie } from 'h3'
 import { and, eq, isNull, sql } from 'drizzle-orm'
+import type { ShareUnlockResponse } from '../../../shared/contracts/shares'
 import { useConfig } from '../../infra/config'
 import { signValue } from '../../infra/crypto'
 import { tables, useDb } from '../../infra/db'
@@ -72,7 +73,7 @@ export async function openUnlockedShare(event: H3Event, token: string): Promise<
  * cookie: HttpOnly, SameSite=Lax, Path=/ (sent with /s/<token> and /api/s/<token>…), gone when the
  * share expires.
  */
-export async function unlockShare(event: H3Event, token: string, password: string): Promise<{ expires_at: string }> {
+export async function unlockShare(event: H3Event, token: string, password: string): Promise<ShareUnlockResponse> {
   const share = await openShare(token)
   if (share.passwordHash === null) return { expires_at: share.expiresAt.toISOString() }
   const key = share.tokenHash.slice(0, 32)
