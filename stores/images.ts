@@ -465,6 +465,7 @@ export const useImagesStore = defineStore('images', () => {
   }
 
   function enqueue(list: Iterable<File>) {
+    const shapes: Array<Promise<readonly [number, number]>> = []
     for (const file of list) {
       const problem = precheckUpload(file) ?? (file.size > quotaLeft() ? clientFailure(413, 'QUOTA_EXCEEDED') : null)
       const id = nextTaskId++
@@ -482,12 +483,16 @@ export const useImagesStore = defineStore('images', () => {
       })
       if (problem) continue
       files.set(id, file)
-      if (import.meta.client) {
-        void readRatio(file).then((ratio) => {
+      if (import.meta.client) shapes.push(readRatio(file).then(ratio => [id, ratio] as const))
+    }
+    // The batch's tiles are reserved together once every shape is known: the grid moves once, not per file.
+    if (shapes.length) {
+      void Promise.all(shapes).then((ratios) => {
+        for (const [id, ratio] of ratios) {
           const task = uploads.value.find(t => t.id === id)
           if (task) task.ratio = ratio
-        })
-      }
+        }
+      })
     }
     pump()
   }
