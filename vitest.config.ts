@@ -7,9 +7,12 @@ const API_TESTS = ['test/api/**/*.test.ts', 'test/security/**/*.test.ts']
 /**
  * About the local disk by nature, not run again on S3: a full or read-only disk (faults), the start-up
  * sweep of files aged with utimes (sweep: S3 cannot back-date an object; the S3 sweep is covered by
- * crash-upload), upgrading a gallery of the previous version (which stored only on disk).
+ * crash-upload), upgrading a gallery of the previous version (which stored only on disk), open file
+ * descriptors in /proc.
  */
 const FS_ONLY = ['test/api/faults.test.ts', 'test/api/sweep.test.ts', 'test/api/upgrade.test.ts',
+  // Count the server's file descriptors on stored files (a download the client abandons closes its file).
+  'test/api/blob-serve.test.ts', 'test/api/download-descriptors.test.ts',
   // Brings an S3 server of its own (which it stops and starts): the same on both runs, so once.
   'test/api/s3-faults.test.ts']
 

@@ -1,58 +1,18 @@
-import { readdir, readlink } from 'node:fs/promises'
-import { connect } from 'node:net'
-import { join } from 'node:path'
-import { inflateRawSync } from 'node:zlib'
 import { fetch } from '@nuxt/test-utils/e2e'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { ImageDto } from '../../shared/contracts/images'
 import { bearer } from '../setup/api'
 import { startServer } from '../setup/server'
 import { query } from '../support/db'
 import { expectApiError } from '../support/errors'
-import { until } from '../support/files'
-import { noiseImage } from '../support/images'
-import { multipart } from '../support/multipart'
 import { ids, type Member, memberWith, sendJson, trash, uploadImages } from '../support/organize'
-import { type OwnServer, signUpOn, startOwnServer } from './upload-server'
+import { readZip } from '../support/zip'
 
 // POST /api/images/download {image_ids} (SPEC §8): a zip of the originals, streamed; every entry
 // byte for byte the stored original, names unique; 404 before any byte when an id is not the
 // caller's live image.
 
 await startServer()
-
-interface ZipEntry { name: string, method: number, utf8: boolean, data: Buffer }
-
-/**
- * The entries of a zip, read from its central directory (APPENDIX of PKWARE's APPNOTE 4.3.16, 4.3.12):
- * stored (0) or deflated (8) entries; sizes from the central directory, since a streamed zip puts
- * them in data descriptors after each entry.
- */
-function readZip(zip: Buffer): ZipEntry[] {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4B, 0x05, 0x06]))
-  expect(eocd, 'end of central directory').toBeGreaterThanOrEqual(0)
-  const count = zip.readUInt16LE(eocd + 10)
-  let at = zip.readUInt32LE(eocd + 16)
-  const entries: ZipEntry[] = []
-  for (let i = 0; i < count; i++) {
-    expect(zip.readUInt32LE(at), 'central directory header').toBe(0x02014B50)
-    const flags = zip.readUInt16LE(at + 8)
-    const method = zip.readUInt16LE(at + 10)
-    const compressedSize = zip.readUInt32LE(at + 20)
-    const nameLength = zip.readUInt16LE(at + 28)
-    const extraLength = zip.readUInt16LE(at + 30)
-    const commentLength = zip.readUInt16LE(at + 32)
-    const localOffset = zip.readUInt32LE(at + 42)
-    const utf8 = (flags & 0x800) !== 0
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString(utf8 ? 'utf8' : 'latin1')
-    expect(zip.readUInt32LE(localOffset), 'local header').toBe(0x04034B50)
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28)
-    const raw = zip.subarray(dataStart, dataStart + compressedSize)
-    entries.push({ name, method, utf8, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw) })
-    at += 46 + nameLength + extraLength + commentLength
-  }
-  return entries
-}
 
 const download = (member: Member, body: unknown) => sendJson('POST', '/api/images/download', member.token, body)
 
@@ -124,57 +84,5 @@ describe('refusals, before any byte of zip', () => {
     ['no ids', {}],
   ])('400 VALIDATION_ERROR for %s', async (_, body) => {
     await expectApiError(await download(member, body), 400, 'VALIDATION_ERROR')
-  })
-})
-
-describe('streaming', () => {
-  // A server of this file's own: its open files are counted in /proc.
-  let server: OwnServer
-  let auth: Record<string, string>
-  let imageIds: number[]
-  let storedPaths: string[]
-
-  beforeAll(async () => {
-    server = await startOwnServer()
-    const user = await signUpOn(server)
-    auth = user.auth
-    imageIds = []
-    for (let i = 0; i < 4; i++) {
-      const { body, contentType } = multipart([{ name: 'file', filename: `big${i}.png`, type: 'image/png', data: await noiseImage('png', 900 + i, 900) }])
-      const res = await server.fetch('/api/images/upload', { method: 'POST', headers: { ...auth, 'content-type': contentType }, body: new Uint8Array(body) })
-      expect(res.status).toBe(201)
-      imageIds.push((await res.json()).image.id)
-    }
-    const rows = await query<{ filepath: string }>('SELECT filepath FROM images WHERE id IN (?)', [imageIds])
-    storedPaths = rows.map(r => join(server.uploadFolder, r.filepath))
-  })
-  afterAll(async () => { await server?.kill() })
-
-  /** Descriptors the server holds on the stored originals. */
-  async function openOriginals(): Promise<number> {
-    const dir = `/proc/${server.pid}/fd`
-    const targets = await Promise.all((await readdir(dir)).map(fd => readlink(join(dir, fd)).catch(() => '')))
-    return targets.filter(target => storedPaths.includes(target)).length
-  }
-
-  it('opens one original at a time, and closes it when the client goes away mid-zip', async () => {
-    const socket = connect(server.port, '127.0.0.1')
-    socket.on('error', () => {})
-    let received = 0
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length
-      // Stop reading: the archive waits on back-pressure with the current original open.
-      socket.pause()
-    })
-    const body = JSON.stringify({ image_ids: imageIds })
-    socket.write(`POST /api/images/download HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
-    expect(await until(async () => received > 0 && await openOriginals() === 1, 5000)).toBe(true)
-    socket.destroy()
-    expect(await until(async () => await openOriginals() === 0, 5000)).toBe(true)
-    expect(await server.faults()).toEqual([])
-    // The server goes on serving.
-    const res = await server.fetch('/api/images/download', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body })
-    expect(readZip(Buffer.from(await res.arrayBuffer())).map(e => e.name)).toEqual(['big0.png', 'big1.png', 'big2.png', 'big3.png'])
-    expect(await until(async () => await openOriginals() === 0, 5000)).toBe(true)
   })
 })
