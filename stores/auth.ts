@@ -5,7 +5,8 @@ const REFRESH_MARGIN_MS = 2 * 60_000
 const MIN_REFRESH_DELAY_MS = 5_000
 const RETRY_DELAY_MS = 30_000
 
-export interface Credentials { username: string, password: string }
+/** What login sends; `totp` or `recovery_code` for an account with two-factor sign-in (SPEC §10). */
+export interface Credentials { username: string, password: string, totp?: string, recovery_code?: string }
 
 /** Why the session ended, so the sign-in page can say so. */
 export type SessionEnd = 'signed-out' | 'expired'
@@ -75,7 +76,8 @@ export const useAuthStore = defineStore('auth', () => {
     return me
   }
 
-  async function register(credentials: Credentials): Promise<void> {
+  /** `invite`: the token of an invite link, for a gallery that registers by invitation (SPEC §10). */
+  async function register(credentials: Credentials & { invite?: string }): Promise<void> {
     await apiCall(() => $fetch('/api/register', { method: 'POST', body: credentials }))
   }
 

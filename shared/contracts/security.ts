@@ -28,6 +28,8 @@ export const emailBody = z.object({ email: emailField }, { error: '请输入邮�
 /** A token from a link: 43 URL-safe characters (256 bits); anything else is refused as it is. */
 export const linkToken = z.string({ error: '链接无效' }).min(1, '链接无效').max(200, '链接无效')
 
+/** `GET /api/password/forgot`: whether "forgot password" is on (the server sends mail). */
+export interface ForgotAvailabilityDto { available: boolean }
 /** `POST /api/account/email/verify` */
 export const emailVerifyBody = z.object({ token: linkToken }, { error: '链接无效' }).strict()
 
@@ -44,6 +46,8 @@ export const resetBody = z.object({ token: linkToken, new_password: passwordSche
 export interface TwoFactorSetupDto { secret: string, otpauth_url: string }
 /** `POST /api/account/2fa/enable` */
 export interface RecoveryCodesDto { recovery_codes: string[] }
+/** `GET /api/password/forgot`: whether "forgot password" is on (the server sends mail). */
+export interface ForgotAvailabilityDto { available: boolean }
 /** `POST /api/account/email/verify` */
 export interface EmailVerifiedDto { message: string, email: string }
 /** `POST /api/admin/users/:id/reset-link` */

@@ -286,6 +286,7 @@ const ROUTES: Record<string, RouteRow> = {
     other: 'own',
     invalid: () => ({ method: 'POST', path: '/api/account/email/verify', ...json({}) }),
   },
+  'password/forgot.get.ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/password/forgot' }), status: 200 },
   'password/forgot.post.ts': { access: 'public', request: () => ({ method: 'POST', path: '/api/password/forgot', ...json({ username: walkUser }) }), status: 404, code: 'EMAIL_UNAVAILABLE' },
   'password/reset.post.ts': { access: 'public', request: () => ({ method: 'POST', path: '/api/password/reset', ...json({ token: 'no-such-token', new_password: PASSWORD }) }), status: 400, code: 'TOKEN_INVALID' },
   'admin/users/[id]/reset-link.post.ts': {

@@ -9,7 +9,7 @@ import { hashPassword } from '../auth/passwords'
 import { assertMailEnabled, parseEmail } from './address'
 import { noticePasswordChanged } from './notices'
 import { resetPasswordMail } from './templates'
-import { checkToken, issueToken, tokenLink, useToken } from './tokens'
+import { claimToken, issueToken, releaseToken, tokenLink } from './tokens'
 
 /** A reset link sent by mail lives 30 minutes (SPEC §10). */
 export const RESET_LIFETIME_MS = 30 * 60 * 1000
@@ -43,21 +43,27 @@ export async function forgotPassword(by: { username?: string, email?: string }, 
 }
 
 /**
- * Sets a new password with a reset link: single use (of 50 parallel uses exactly one succeeds), and
- * every session of the user ends, as do the user's other reset links.
+ * Sets a new password with a reset link: single use (of 50 parallel uses exactly one succeeds, and
+ * only that one pays for hashing), and every session of the user ends, as do the user's other reset links.
  */
 export async function resetPassword(token: string, newPassword: string): Promise<void> {
-  await checkToken('reset_password', token) // a hopeless link costs no hashing
-  const hash = await hashPassword(newPassword)
-  const userId = await useToken('reset_password', token, async (tx, row) => {
+  const row = await claimToken('reset_password', token)
+  try {
+    const hash = await hashPassword(newPassword)
     const { users, sessions, userTokens } = tables
-    await tx.update(users).set({ password: hash }).where(eq(users.id, row.userId))
-    await tx.delete(sessions).where(eq(sessions.userId, row.userId))
-    await tx.update(userTokens).set({ usedAt: new Date() })
-      .where(and(eq(userTokens.userId, row.userId), eq(userTokens.kind, 'reset_password'), isNull(userTokens.usedAt)))
-    return row.userId
-  })
-  noticePasswordChanged(userId)
+    await useDb().transaction(async (tx) => {
+      await tx.update(users).set({ password: hash }).where(eq(users.id, row.userId))
+      await tx.delete(sessions).where(eq(sessions.userId, row.userId))
+      await tx.update(userTokens).set({ usedAt: new Date() })
+        .where(and(eq(userTokens.userId, row.userId), eq(userTokens.kind, 'reset_password'), isNull(userTokens.usedAt)))
+    })
+  }
+  catch (error) {
+    // Nothing was changed: the link keeps working (best effort; the database may be what failed).
+    await releaseToken(row.id).catch(() => undefined)
+    throw error
+  }
+  noticePasswordChanged(row.userId)
 }
 
 /** An admin's one-time reset link for a user (the way without mail); 404 USER_NOT_FOUND for an unknown id. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { eq } from 'drizzle-orm'
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import { useConfig } from '../../infra/config'
 import { tables, useDb } from '../../infra/db'
 import { apiError } from '../../infra/http/errors'
@@ -42,14 +42,6 @@ const lookup = (db: Tx | ReturnType<typeof useDb>, kind: TokenKind, token: strin
     .from(t).where(eq(t.tokenHash, hashToken(token))).limit(1)
 }
 
-/** Checks a token without using it (so that hopeless requests cost nothing); throws like useToken. */
-export async function checkToken(kind: TokenKind, token: string): Promise<TokenRow> {
-  const [row] = await lookup(useDb(), kind, token)
-  const problem = refusal(row?.kind === kind ? row : undefined)
-  if (problem || !row) throw problem ?? apiError('TOKEN_INVALID')
-  return row
-}
-
 /**
  * Uses a token once: inside one transaction the row is locked, checked, marked used, and `then` runs
  * (setting the password, the address) — all of it or none. Throws 400 when unknown, used or expired.
@@ -62,4 +54,24 @@ export async function useToken<T>(kind: TokenKind, token: string, then: (tx: Tx,
     await tx.update(tables.userTokens).set({ usedAt: new Date() }).where(eq(tables.userTokens.id, row.id))
     return then(tx, row)
   })
+}
+
+/**
+ * Claims a token with one conditional UPDATE (unused, unexpired, of this kind): of any number of
+ * parallel claims exactly one gets the row; the others are told why not (TOKEN_USED, …). Lets the
+ * winner alone do slow work (hashing a password) before it writes; `releaseToken` undoes a claim
+ * whose work failed, so the link still works.
+ */
+export async function claimToken(kind: TokenKind, token: string): Promise<TokenRow> {
+  const t = tables.userTokens
+  const hash = hashToken(token)
+  const [claimed] = await useDb().update(t).set({ usedAt: sql`CURRENT_TIMESTAMP(3)` })
+    .where(and(eq(t.tokenHash, hash), eq(t.kind, kind), isNull(t.usedAt), gt(t.expiresAt, new Date())))
+  const [row] = await lookup(useDb(), kind, token)
+  if (claimed.affectedRows === 1 && row) return row
+  throw refusal(row?.kind === kind ? row : undefined) ?? apiError('TOKEN_USED')
+}
+
+export async function releaseToken(id: number): Promise<void> {
+  await useDb().update(tables.userTokens).set({ usedAt: null }).where(eq(tables.userTokens.id, id))
 }
