@@ -93,3 +93,5 @@ try {
 finally {
   await db.end()
 }
+// The password hashing pool's worker threads would keep the process alive.
+process.exit(process.exitCode ?? 0)
