@@ -13,6 +13,7 @@ import { useConfig } from './config.ts'
  */
 
 let logger: Logger | undefined
+let destination: ReturnType<typeof pino.destination> | undefined
 
 export function useLogger(): Logger {
   if (logger) return logger
@@ -26,9 +27,12 @@ export function useLogger(): Logger {
   if (production) {
     // Lines are gathered into 4 KB writes (one write syscall cost about as much as formatting the
     // line) and the buffer is written out at least every second, so a quiet server's lines still appear.
-    const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 })
-    setInterval(() => destination.flush(), 1000).unref()
-    logger = pino(options, destination)
+    const buffered = pino.destination({ dest: 1, sync: false, minLength: 4096 })
+    setInterval(() => buffered.flush(), 1000).unref()
+    // Whatever way the process ends (Nitro's shutdown calls process.exit), the buffer is written first.
+    process.once('exit', flushLog)
+    destination = buffered
+    logger = pino(options, buffered)
   }
   else {
     logger = pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
@@ -36,10 +40,10 @@ export function useLogger(): Logger {
   return logger
 }
 
-/** Writes out what is buffered (shutdown). */
+/** Writes out what is buffered, synchronously (shutdown, exit). */
 export function flushLog(): void {
-  try { logger?.flush() }
-  catch { /* stdout gone: nothing left to do */ }
+  try { destination?.flushSync() }
+  catch { /* stdout gone, or already closed: nothing left to do */ }
 }
 
 /** An incoming X-Request-Id is kept when it is 1–200 visible ASCII characters; anything else is replaced. */

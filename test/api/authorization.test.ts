@@ -119,6 +119,9 @@ async function sessionOf(caller: Caller): Promise<string> {
 const ROUTES: Record<string, RouteRow> = {
   '[...path].ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/no-such-route' }), status: 404, code: 'NOT_FOUND' },
   'health.get.ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/health' }), status: 200 },
+  'openapi.json.get.ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/openapi.json' }), status: 200 },
+  'docs.get.ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/docs' }), status: 200 },
+  'docs/[file].get.ts': { access: 'public', request: () => ({ method: 'GET', path: '/api/docs/reference.js' }), status: 200 },
   'register.post.ts': {
     access: 'public',
     request: () => ({ method: 'POST', path: '/api/register', ...json({ username: uniqueName('walk'), password: PASSWORD }) }),
