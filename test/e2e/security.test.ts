@@ -33,16 +33,26 @@ const to = (address: string) => (mail: Received) => mail.to.includes(address)
 
 describe.each(DEVICES)('sign-in security ($name)', ({ name, phone, options }) => {
   const problems: string[] = []
+  /** Where each console error happened (to name the page in a failure). */
+  const where: string[] = []
   const pages: Page[] = []
+  // The refusals these tests provoke: the wrong first code (400 TOTP_CODE_INVALID), the password step
+  // (401 TOTP_REQUIRED) and the wrong sign-in code (401 TOTP_INVALID). Nothing else may go wrong.
+  const refused = (problem: string) => /status of 40[01] /.test(problem)
   afterAll(async () => {
     for (const page of pages) await page.context().close()
-    expect(problems).toEqual([])
+    expect(problems.filter(p => !refused(p)), where.join('\n')).toEqual([])
+    expect(problems.filter(p => p.includes('status of 400')).length).toBeGreaterThanOrEqual(1)
+    expect(problems.filter(p => p.includes('status of 401')).length).toBeGreaterThanOrEqual(3)
   })
 
   async function open(token?: string): Promise<Page> {
     const context = await newContext(browser, { ...options, token, acceptDownloads: true })
     const page = await context.newPage()
     watchProblems(page, problems)
+    page.on('console', (message) => {
+      if (message.type() === 'error') where.push(`${page.url()}: ${message.text()}`)
+    })
     pages.push(page)
     return page
   }
