@@ -45,7 +45,8 @@ describe.each(DEVICES)('the account page ($name)', ({ name, phone, options }) =>
     expect((await upload(user.token, await makeImage('png', 60, 40), 'mine.png')).status).toBe(201)
     const other = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1' }, body: JSON.stringify({ username: user.username, password: PASSWORD }) })
     otherToken = (await other.json()).token
-    await query('UPDATE users SET quota_bytes = 5242880 WHERE id = ?', [user.id])
+    // A plain user (the run's first account is an admin, and the last admin could not delete itself).
+    await query('UPDATE users SET quota_bytes = 5242880, role = \'user\' WHERE id = ?', [user.id])
     context = await newContext(browser, { token: user.token, ...options })
     page = await context.newPage()
     watchProblems(page, problems)
