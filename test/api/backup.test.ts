@@ -199,7 +199,8 @@ describe('backup and restore', () => {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { files: Array<{ key: string }> }
     const victim = join(dir, 'files', manifest.files[0]!.key)
     const bytes = await readFile(victim)
-    bytes[bytes.length >> 1] ^= 0xFF
+    const middle = bytes.length >> 1
+    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xFF, middle)
     await writeFile(victim, bytes)
     const folder = await scratchFolder()
     const result = await tool('restore', dir, OTHER_DB, folder)
