@@ -27,7 +27,11 @@ export function newerFirst(sort: ImageSort) {
   return (a: ImageDto, b: ImageDto): number => {
     const ka = sortKeyOf(a, sort)
     const kb = sortKeyOf(b, sort)
-    return ka === kb ? b.id - a.id : (ka < kb ? 1 : -1)
+    if (ka !== kb) return ka < kb ? 1 : -1
+    // Uploaded in the same second: the API orders by the upload time's milliseconds (then the id).
+    const byUpload = (image: ImageDto) => sort === 'uploaded' || !image.taken_at
+    if (byUpload(a) && byUpload(b) && a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1
+    return b.id - a.id
   }
 }
 

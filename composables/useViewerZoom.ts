@@ -4,7 +4,7 @@ export const MIN_ZOOM = 1
 export const MAX_ZOOM = 8
 /** What a double click / double tap and the + key zoom by. */
 const STEP = 2
-const DOUBLE_TAP_MS = 300
+const DOUBLE_TAP_MS = 350
 const SWIPE_PX = 50
 
 interface Point { x: number, y: number }

@@ -122,6 +122,8 @@ export const useImagesStore = defineStore('images', () => {
   let nextTurn = 1
   let nextTaskId = 1
   const files = new Map<number, File>()
+  /** Per task: when its batch's shapes are known (and its tiles reserved). */
+  const shapesKnown = new Map<number, Promise<void>>()
   const controllers = new Map<number, AbortController>()
 
   const loaded = computed(() => loadedFor.value !== null)
@@ -466,6 +468,7 @@ export const useImagesStore = defineStore('images', () => {
 
   function enqueue(list: Iterable<File>) {
     const shapes: Array<Promise<readonly [number, number]>> = []
+    const batchIds: number[] = []
     for (const file of list) {
       const problem = precheckUpload(file) ?? (file.size > quotaLeft() ? clientFailure(413, 'QUOTA_EXCEEDED') : null)
       const id = nextTaskId++
@@ -483,16 +486,21 @@ export const useImagesStore = defineStore('images', () => {
       })
       if (problem) continue
       files.set(id, file)
-      if (import.meta.client) shapes.push(readRatio(file).then(ratio => [id, ratio] as const))
+      if (import.meta.client) {
+        shapes.push(readRatio(file).then(ratio => [id, ratio] as const))
+        batchIds.push(id)
+      }
     }
     // The batch's tiles are reserved together once every shape is known: the grid moves once, not per file.
     if (shapes.length) {
-      void Promise.all(shapes).then((ratios) => {
+      const known = Promise.all(shapes).then((ratios) => {
         for (const [id, ratio] of ratios) {
           const task = uploads.value.find(t => t.id === id)
           if (task) task.ratio = ratio
         }
       })
+      // A file that arrives before its batch's tiles are reserved waits for them: one move, not two.
+      for (const id of batchIds) shapesKnown.set(id, known)
     }
     pump()
   }
@@ -526,6 +534,8 @@ export const useImagesStore = defineStore('images', () => {
         },
         signal: controller.signal,
       })
+      await shapesKnown.get(live.id)
+      shapesKnown.delete(live.id)
       // In one go with the tile it was reserved: the grid does not move.
       live.status = 'done'
       live.progress = 1
@@ -587,6 +597,7 @@ export const useImagesStore = defineStore('images', () => {
     const task = uploads.value.find(t => t.id === id)
     if (task?.preview) URL.revokeObjectURL(task.preview)
     files.delete(id)
+    shapesKnown.delete(id)
     uploads.value = uploads.value.filter(t => t.id !== id)
     pump()
   }

@@ -105,7 +105,7 @@ async function doubleTap(p: Page, point: { x: number, y: number }) {
   for (let i = 0; i < 2; i++) {
     await touch(cdp, 'touchStart', [point])
     await touch(cdp, 'touchEnd', [])
-    await p.waitForTimeout(80)
+    await p.waitForTimeout(30)
   }
   await cdp.detach()
 }
@@ -256,7 +256,7 @@ describe.each(DEVICES)('the gallery in daily use ($name)', ({ name, phone, optio
     // Closing a viewer opened by a link leaves the gallery at its own address.
     await tab.click('[data-viewer-close]')
     await tab.waitForSelector('dialog.viewer', { state: 'detached' })
-    expect(pathOf(tab)).toBe('/')
+    await tab.waitForURL(url('/'))
     await tab.close()
 
     // Somebody else's photo (or none) is not found: the gallery says so.
