@@ -66,7 +66,7 @@ function verify(header) {
 
 async function sessionUser(claims) {
   const [rows] = await pool.query(
-    'SELECT u.id, u.username, u.created_at, s.id AS session_id, s.jti, s.expires_at FROM sessions s '
+    'SELECT u.id, u.username, u.created_at, u.role, s.id AS session_id, s.jti, s.expires_at FROM sessions s '
     + 'INNER JOIN users u ON u.id = s.user_id '
     + 'WHERE s.id = ? AND s.user_id = ? AND s.jti = ? AND s.expires_at > CURRENT_TIMESTAMP(3) LIMIT 1',
     [claims.sessionId, claims.userId, claims.jti],
@@ -124,11 +124,29 @@ const server = createServer(async (req, res) => {
       const user = claims && await sessionUser(claims)
       if (!user) return unauthorized(res)
       if (url.pathname === '/list-auth') return await list(res, user.id, limit)
+      // What /api/me adds (SPEC §10): usage and quota, two-factor and email, in one query.
+      const [[me]] = await pool.query(
+        'SELECT u.quota_bytes, u.totp_enabled_at, u.email, u.email_verified_at, '
+        + '(SELECT COUNT(*) FROM images WHERE user_id = u.id) AS image_count, '
+        + '(SELECT COALESCE(SUM(size), 0) FROM images WHERE user_id = u.id) AS bytes_used, '
+        + '(SELECT COUNT(*) FROM recovery_codes WHERE user_id = u.id AND used_at IS NULL) AS codes_left, '
+        + '(SELECT value FROM settings WHERE `key` = \'default_quota_bytes\') AS default_quota '
+        + 'FROM users u WHERE u.id = ?',
+        [user.id],
+      )
       const body = JSON.stringify({
         id: user.id,
         username: user.username,
         created_at: user.created_at.toISOString(),
         token_expires_at: new Date(claims.exp * 1000).toISOString(),
+        role: user.role,
+        bytes_used: Number(me.bytes_used),
+        quota_bytes: me.quota_bytes ?? (me.default_quota === null ? null : JSON.parse(me.default_quota)),
+        image_count: Number(me.image_count),
+        two_factor: me.totp_enabled_at !== null,
+        recovery_codes_left: Number(me.codes_left),
+        email: me.email_verified_at ? me.email : null,
+        email_available: false,
       })
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' })
       return res.end(body)
