@@ -11,7 +11,8 @@ import { observeRequest, observeUpload } from '../infra/metrics'
  * Kept cheap: the list route's throughput is benchmarked (bench/run.mjs).
  */
 export default defineNitroPlugin((nitroApp) => {
-  const log = useLogger()
+  // The logger reads the configuration: not before server/plugins/startup.ts has checked it (a
+  // wrong setting must stop start-up with its one-line reason, not a stack trace).
   nitroApp.hooks.hook('request', (event: H3Event) => {
     const { req, res } = event.node
     const requestId = requestIdFrom(req.headers['x-request-id'])
@@ -23,7 +24,7 @@ export default defineNitroPlugin((nitroApp) => {
       const status = res.writableFinished ? res.statusCode : 499
       const route = routeTemplate(event.context.matchedRoute?.path, event.path, status)
       observeRequest(route, event.method, status, durationMs / 1000)
-      log.info({
+      useLogger().info({
         request_id: requestId,
         method: event.method,
         route,

@@ -12,14 +12,14 @@ import { closeRedis } from '../infra/rateLimit'
  * (exiftool's perl processes: server/plugins/exiftool.ts).
  */
 export default defineNitroPlugin((nitroApp) => {
-  const log = useLogger()
+  // Lazily, after server/plugins/startup.ts has checked the configuration the logger reads.
   const announce = (signal: NodeJS.Signals) => () =>
-    log.info({ signal, grace_seconds: useConfig().shutdownGraceSeconds }, 'shutting down: no new connections; waiting for requests in flight')
+    useLogger().info({ signal, grace_seconds: useConfig().shutdownGraceSeconds }, 'shutting down: no new connections; waiting for requests in flight')
   process.once('SIGTERM', announce('SIGTERM'))
   process.once('SIGINT', announce('SIGINT'))
   nitroApp.hooks.hook('close', async () => {
     await Promise.allSettled([usePool().end(), closeRedis()])
-    log.info('shut down: database pool and Redis closed')
+    useLogger().info('shut down: database pool and Redis closed')
     flushLog()
   })
 })
