@@ -106,10 +106,13 @@ describe('refusals', () => {
     await expectApiError(await fetch(`/api/images/${image.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"favorite":true}' }), 401, 'UNAUTHORIZED')
   })
 
-  it('leaves the other routes under /api/images/:id alone (GET on the bare id is not a route)', async () => {
+  it('leaves the other routes under /api/images/:id alone (GET answers the photo, PUT is no route)', async () => {
     const res = await fetch(`/api/images/${image.id}`, { headers: bearer(member.token) })
-    expect([404, 405]).toContain(res.status)
-    await res.arrayBuffer()
+    expect(res.status).toBe(200)
+    expect((await res.json() as { id: number }).id).toBe(image.id)
+    const put = await fetch(`/api/images/${image.id}`, { method: 'PUT', headers: bearer(member.token) })
+    expect([404, 405]).toContain(put.status)
+    await put.arrayBuffer()
     expect((await fetch(image.thumbnail_url, { headers: bearer(member.token) })).status).toBe(200)
   })
 })
