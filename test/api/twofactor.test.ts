@@ -193,3 +193,19 @@ describe('turning two-factor off', () => {
     await expectApiError(await fetch('/api/account/2fa', { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: '{"password":"x"}' }), 401, 'UNAUTHORIZED')
   })
 })
+
+describe('a two-factor secret the server cannot decrypt (SECRET_KEY changed since it was stored)', () => {
+  it('answers a code with 401 TOTP_INVALID, never a 500, and still takes a recovery code', async () => {
+    const { username, token, secret, codes, step } = await twoFactorUser()
+    const id = await userId(token)
+    const [row] = await query<{ totp_secret: string }>('SELECT totp_secret FROM users WHERE id = ?', [id])
+    // Another key's ciphertext fails GCM's authentication the same way as this flipped last character.
+    const stored = row!.totp_secret
+    const tampered = stored.slice(0, -2) + (stored.endsWith('AA') ? 'BB' : 'AA')
+    await query('UPDATE users SET totp_secret = ? WHERE id = ?', [tampered, id])
+    await expectApiError(await login(username, { totp: codeAt(secret, step + 1) }), 401, 'TOTP_INVALID')
+    const res = await login(username, { recovery_code: codes[0]! })
+    expect(res.status).toBe(200)
+    await res.arrayBuffer()
+  })
+})

@@ -1,10 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm'
-import { decryptSecret, encryptSecret } from '../../infra/crypto'
+import { encryptSecret } from '../../infra/crypto'
 import { tables, useDb } from '../../infra/db'
 import { apiError } from '../../infra/http/errors'
 import { assertCurrentPassword } from '../auth/accounts'
 import { noticeTwoFactorChanged } from '../mail/notices'
 import { hashRecoveryCode, newRecoveryCodes } from './recovery'
+import { readableSecret } from './signIn'
 import { base32Decode, matchingSteps, newTotpSecret, otpauthUrl } from './totp'
 
 /**
@@ -36,8 +37,11 @@ export async function enableTwoFactor(userId: number, code: string): Promise<str
     const [row] = await tx.select({ secret: users.totpSecret, enabledAt: users.totpEnabledAt, lastStep: users.totpLastStep })
       .from(users).where(eq(users.id, userId)).for('update')
     if (row?.enabledAt) throw apiError('TOTP_ENABLED')
-    if (!row?.secret) throw apiError('TOTP_NOT_PENDING')
-    const step = matchingSteps(base32Decode(decryptSecret(row.secret)), code).find(s => row.lastStep === null || s > row.lastStep)
+    const secret = row?.secret ? readableSecret(userId, row.secret) : undefined
+    // A pending secret stored under another SECRET_KEY is as good as none: set up again.
+    if (!secret) throw apiError('TOTP_NOT_PENDING')
+    const lastStep = row?.lastStep ?? null
+    const step = matchingSteps(base32Decode(secret), code).find(s => lastStep === null || s > lastStep)
     if (step === undefined) throw apiError('TOTP_CODE_INVALID')
     await tx.update(users).set({ totpEnabledAt: new Date(), totpLastStep: step }).where(eq(users.id, userId))
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId))
