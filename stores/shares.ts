@@ -29,11 +29,15 @@ export const useSharesStore = defineStore('shares', () => {
   const linksError = ref<ApiFailure | null>(null)
   const linksLoaded = ref(false)
 
+  // Forwards the request's cookie while the page renders on the server (the links page loads them
+  // there): a bare $fetch would go without it, answer 401 and sign the visitor out.
+  const requestFetch = useRequestFetch()
+
   async function loadLinks(): Promise<void> {
     linksLoading.value = true
     linksError.value = null
     try {
-      links.value = await $fetch<ShareDto[]>('/api/shares')
+      links.value = await requestFetch<ShareDto[]>('/api/shares')
       linksLoaded.value = true
     }
     catch (error) { linksError.value = check(error) }
@@ -67,7 +71,6 @@ export const useSharesStore = defineStore('shares', () => {
   }
 
   // ---- A share opened by anyone (public page) --------------------------------------------------------
-  const requestFetch = useRequestFetch()
   const shared = ref<SharedViewDto | null>(null)
   const sharedToken = ref<string | null>(null)
   const sharedError = ref<ApiFailure | null>(null)

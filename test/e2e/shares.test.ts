@@ -222,6 +222,16 @@ describe.each([
     })
   }
 
+  it('the Shared links page opened by its address (a reload) renders the owner\'s links on the server and stays signed in', async () => {
+    await gotoApp(ownerPage, '/shares')
+    expect(new URL(ownerPage.url()).pathname).toBe('/shares')
+    await ownerPage.locator('[data-share]').first().waitFor()
+    await ownerPage.reload()
+    await hydrated(ownerPage)
+    expect(new URL(ownerPage.url()).pathname).toBe('/shares')
+    expect(await ownerPage.locator('[data-share]').count()).toBeGreaterThan(0)
+  })
+
   it('had no page errors or console errors', () => {
     expect(problems).toEqual([])
   })
