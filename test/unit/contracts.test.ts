@@ -107,6 +107,9 @@ describe('route answers', () => {
     'server/api/images/[id]/file.head.ts': 'headers of the image bytes',
     'server/api/images/download.post.ts': 'streams a zip of the originals',
     'server/api/s/[token]/images/[id]/file.get.ts': 'streams a shared photo\'s bytes',
+    'server/api/docs.get.ts': 'the API reference page (HTML)',
+    'server/api/docs/[file].get.ts': 'the API reference page\'s script',
+    'server/api/openapi.json.get.ts': 'the OpenAPI document itself, generated from the contracts (test/api/openapi.test.ts checks it)',
   }
 
   it('declares every JSON answer with a type from shared/contracts', async () => {
