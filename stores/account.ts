@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import type { RevokedResponse, SessionDto } from '#shared/contracts/account'
 
 /**
@@ -8,13 +9,7 @@ export const useAccountStore = defineStore('account', () => {
   const auth = useAuthStore()
   const sessions = ref<SessionDto[]>([])
   const loadError = ref<ApiFailure | null>(null)
-
-  /** A 401 here means the session itself ended (revoked elsewhere): the whole app signs out. */
-  function check(error: unknown): ApiFailure {
-    const failure = toApiFailure(error)
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
+  const { check } = useSessionApi()
 
   async function loadSessions(): Promise<void> {
     const fetcher = import.meta.server ? useRequestFetch() : $fetch

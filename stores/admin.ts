@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import type { AdminStatsDto, AdminUserDto, InviteDto, Role, SettingsDto } from '#shared/contracts/account'
 import type { ResetLinkDto } from '#shared/contracts/security'
 
@@ -12,12 +13,7 @@ export const useAdminStore = defineStore('admin', () => {
   /** Links made in this visit (the server shows a token only once). */
   const invites = ref<InviteDto[]>([])
   const loadError = ref<ApiFailure | null>(null)
-
-  function check(error: unknown): ApiFailure {
-    const failure = toApiFailure(error)
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
+  const { check } = useSessionApi()
 
   async function load(): Promise<void> {
     const fetcher = import.meta.server ? useRequestFetch() : $fetch

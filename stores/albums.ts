@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import { appendNextPage } from '~/composables/pagedList'
 import type { AlbumDto } from '#shared/contracts/albums'
 import type { CountResponse, ImageDto } from '#shared/contracts/images'
@@ -27,6 +28,8 @@ const recentFirst = (a: AlbumDto, b: AlbumDto) =>
 
 export const useAlbumsStore = defineStore('albums', () => {
   const auth = useAuthStore()
+  /** API calls throw ApiFailure, and a 401 anywhere ends the session. */
+  const { call } = useSessionApi()
 
   // ---- The list of albums (albums page, picker) ----------------------------------------------------
   const albums = ref<AlbumDto[]>([])
@@ -51,22 +54,6 @@ export const useAlbumsStore = defineStore('albums', () => {
   let albumLoad: { id: number, done: Promise<void> } | undefined
   /** The album asked for last: an older answer arriving late is dropped. */
   let wanted: number | null = null
-
-  /** A 401 anywhere means the session is gone. */
-  function check(failure: ApiFailure): ApiFailure {
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
-
-  /** Runs an API call; failures come back as ApiFailure (and a 401 ends the session). */
-  async function call<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await apiCall(request)
-    }
-    catch (error) {
-      throw check(toApiFailure(error))
-    }
-  }
 
   /** Puts a fresh copy of an album everywhere it is shown. */
   function remember(fresh: AlbumDto) {

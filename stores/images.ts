@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import { appendNextPage, fetchListPage, pageFetcher } from '~/composables/pagedList'
 import { newerFirst } from '~/composables/useTimeline'
 import type { ErrorCode } from '#shared/contracts/errors'
@@ -98,6 +99,8 @@ function batches(ids: number[]): number[][] {
 
 export const useImagesStore = defineStore('images', () => {
   const auth = useAuthStore()
+  /** API failures as ApiFailure; a 401 anywhere ends the session. */
+  const { check, call } = useSessionApi()
 
   const items = ref<ImageDto[]>([])
   const filters = ref<ImageFilters>({ ...DEFAULT_FILTERS })
@@ -141,12 +144,6 @@ export const useImagesStore = defineStore('images', () => {
   })
   const activeUploads = computed(() => uploads.value.filter(t => t.status === 'uploading' || t.status === 'processing' || t.status === 'queued').length)
 
-  /** A 401 anywhere means the session is gone. */
-  function check(failure: ApiFailure): ApiFailure {
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
-
   function fetchPage(fetcher: typeof $fetch, before?: number) {
     const { sort, favorite, q } = filters.value
     return fetchListPage<ImageDto>(fetcher, '/api/images', {
@@ -177,7 +174,7 @@ export const useImagesStore = defineStore('images', () => {
         stale = false
       }
       catch (error) {
-        if (turn === generation) loadError.value = check(toApiFailure(error))
+        if (turn === generation) loadError.value = check(error)
       }
       finally {
         if (turn === generation) {
@@ -236,7 +233,7 @@ export const useImagesStore = defineStore('images', () => {
       if (!below.length) hasMore.value = more
     }
     catch (error) {
-      check(toApiFailure(error))
+      check(error)
     }
   }
 
@@ -257,7 +254,7 @@ export const useImagesStore = defineStore('images', () => {
       await appendNextPage({ items, hasMore }, before => fetchPage($fetch, before), () => turn === generation)
     }
     catch (error) {
-      if (turn === generation) loadError.value = check(toApiFailure(error))
+      if (turn === generation) loadError.value = check(error)
     }
     finally {
       if (turn === generation) loading.value = false
@@ -296,7 +293,7 @@ export const useImagesStore = defineStore('images', () => {
       return 'deleted'
     }
     catch (error) {
-      const failure = check(toApiFailure(error))
+      const failure = check(error)
       if (failure.code === 'IMAGE_NOT_FOUND') return 'gone'
       insert(image)
       throw failure
@@ -340,7 +337,7 @@ export const useImagesStore = defineStore('images', () => {
       }
     }
     catch (error) {
-      const failure = check(toApiFailure(error))
+      const failure = check(error)
       const failed = new Set(ids.filter(id => !done.includes(id) && favoriteTurns.get(id) === turn))
       for (const [id, was] of before) {
         if (failed.has(id)) applyFavorite([id], was)
@@ -372,7 +369,7 @@ export const useImagesStore = defineStore('images', () => {
       return moved
     }
     catch (error) {
-      const failure = check(toApiFailure(error))
+      const failure = check(error)
       const movedIds = new Set(moved.map(i => i.id))
       for (const image of leaving) if (!movedIds.has(image.id)) insert(image)
       throw failure
@@ -382,12 +379,7 @@ export const useImagesStore = defineStore('images', () => {
   /** Takes photos back out of the trash (Undo) and shows them where they belong. Throws ApiFailure. */
   async function restore(images: ImageDto[]): Promise<void> {
     for (const slice of batches(images.map(i => i.id))) {
-      try {
-        await apiCall(() => $fetch<CountResponse>('/api/trash/restore', { method: 'POST', body: { image_ids: slice } }))
-      }
-      catch (error) {
-        throw check(toApiFailure(error))
-      }
+      await call(() => $fetch<CountResponse>('/api/trash/restore', { method: 'POST', body: { image_ids: slice } }))
     }
     for (const image of images) insert(image)
     onChange?.()
@@ -405,7 +397,7 @@ export const useImagesStore = defineStore('images', () => {
       return image
     }
     catch (error) {
-      const failure = check(toApiFailure(error))
+      const failure = check(error)
       if (failure.status === 404 || failure.status === 400) return null
       throw failure
     }
@@ -419,7 +411,7 @@ export const useImagesStore = defineStore('images', () => {
       return fresh
     }
     catch (error) {
-      throw check(toApiFailure(error))
+      throw check(error)
     }
   }
 
@@ -546,7 +538,7 @@ export const useImagesStore = defineStore('images', () => {
       onChange?.()
     }
     catch (error) {
-      const failure = check(toApiFailure(error))
+      const failure = check(error)
       if (failure.code === 'ABORTED') return // cancelled: the task is already gone from the queue
       live.status = 'error'
       live.error = failure
@@ -577,12 +569,7 @@ export const useImagesStore = defineStore('images', () => {
     const duplicate = task?.duplicate
     if (!duplicate) return null
     if (duplicate.inTrash) {
-      try {
-        await apiCall(() => $fetch<CountResponse>('/api/trash/restore', { method: 'POST', body: { image_ids: [duplicate.imageId] } }))
-      }
-      catch (error) {
-        throw check(toApiFailure(error))
-      }
+      await call(() => $fetch<CountResponse>('/api/trash/restore', { method: 'POST', body: { image_ids: [duplicate.imageId] } }))
       duplicate.inTrash = false
       const image = await fetchOne(duplicate.imageId)
       if (image) insert(image)

@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import type { EmailVerifiedDto, RecoveryCodesDto, TwoFactorSetupDto } from '#shared/contracts/security'
 
 /**
@@ -11,22 +12,7 @@ export const useSecurityStore = defineStore('security', () => {
   const pending = ref<TwoFactorSetupDto | null>(null)
   /** The recovery codes just handed out: shown once, then forgotten. */
   const recoveryCodes = ref<string[]>([])
-
-  /** A 401 here means the session itself ended: the whole app signs out. */
-  function check(error: unknown): ApiFailure {
-    const failure = toApiFailure(error)
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
-
-  async function call<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await apiCall(request)
-    }
-    catch (error) {
-      throw check(error)
-    }
-  }
+  const { call } = useSessionApi()
 
   async function startSetup(): Promise<void> {
     pending.value = await call(() => $fetch<TwoFactorSetupDto>('/api/account/2fa/setup', { method: 'POST' }))

@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import type { ShareCreatedDto, ShareDto, SharedImageDto, SharedViewDto, ShareTarget } from '#shared/contracts/shares'
 
 /** Photos per page of a shared album. */
@@ -14,14 +15,8 @@ export interface ShareOptions { expiresIn: number, password?: string, allowDownl
  * and a stranger's (the public `/s/<token>` page: view, pages, unlock).
  */
 export const useSharesStore = defineStore('shares', () => {
-  const auth = useAuthStore()
-
-  /** A 401 on the owner's side means the session is gone. */
-  function check(error: unknown): ApiFailure {
-    const failure = toApiFailure(error)
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
+  /** On the owner's side only: a 401 there means the session is gone. */
+  const { check } = useSessionApi()
 
   // ---- The owner's links ----------------------------------------------------------------------------
   const links = ref<ShareDto[]>([])

@@ -1,3 +1,4 @@
+import { useSessionApi } from '~/composables/useSessionApi'
 import { fetchListPage, pageFetcher } from '~/composables/pagedList'
 import type { CountResponse, TrashItemDto } from '#shared/contracts/images'
 import { MAX_BATCH, PAGE_SIZE } from '~/stores/images'
@@ -14,12 +15,7 @@ export const useTrashStore = defineStore('trash', () => {
   const loadError = ref<ApiFailure | null>(null)
   /** An answer to an older load (before a reload or sign-out) is dropped. */
   let generation = 0
-
-  function check(error: unknown): ApiFailure {
-    const failure = toApiFailure(error)
-    if (failure.status === 401 && auth.user) auth.endSession('expired')
-    return failure
-  }
+  const { check, call } = useSessionApi()
 
   /** The first page, fresh (every visit: photos reach the trash from other pages and tabs). */
   async function load(): Promise<void> {
@@ -67,12 +63,7 @@ export const useTrashStore = defineStore('trash', () => {
     let count = 0
     for (let i = 0; i < ids.length; i += MAX_BATCH) {
       const slice = ids.slice(i, i + MAX_BATCH)
-      try {
-        count += (await apiCall(() => request(slice))).count
-      }
-      catch (error) {
-        throw check(error)
-      }
+      count += (await call(() => request(slice))).count
       const gone = new Set(slice)
       items.value = items.value.filter(item => !gone.has(item.id))
     }
