@@ -20,15 +20,6 @@ export async function effectiveQuota(db: Db | Tx, ownQuota: number | null): Prom
   return ownQuota ?? (await readSettings(db)).default_quota_bytes
 }
 
-/** The user's usage and effective quota (for /api/me and the upload's early check). */
-export async function quotaStatus(userId: number, db: Db | Tx = useDb()): Promise<Usage & { quotaBytes: number | null }> {
-  const [user] = await db.select({ quotaBytes: tables.users.quotaBytes }).from(tables.users).where(eq(tables.users.id, userId))
-  if (!user) throw unauthorized()
-  // One after the other: inside a transaction they share one connection anyway.
-  const usage = await usageOf(db, userId)
-  return { ...usage, quotaBytes: await effectiveQuota(db, user.quotaBytes) }
-}
-
 /**
  * 413 QUOTA_EXCEEDED unless `bytes` more fit in the user's quota. Atomic only when `db` is a
  * transaction holding the user's row lock (the upload's insert): parallel uploads then count one

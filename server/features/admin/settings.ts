@@ -19,6 +19,9 @@ function parseValue<K extends keyof SettingsDto>(key: K, text: string | undefine
   return (value === null || (Number.isSafeInteger(value) && (value as number) >= 0) ? value : DEFAULTS[key]) as SettingsDto[K]
 }
 
+/** The default quota from its stored text (null: no row), or the default when missing or not understood. */
+export const storedDefaultQuota = (text: string | null): number | null => parseValue('default_quota_bytes', text ?? undefined)
+
 /** The instance's settings (SPEC §10), defaults filled in. Read from the database every time: every instance agrees. */
 export async function readSettings(db: Db | Tx = useDb()): Promise<SettingsDto> {
   const rows = await db.select({ key: tables.settings.key, value: tables.settings.value }).from(tables.settings).where(inArray(tables.settings.key, KEYS))

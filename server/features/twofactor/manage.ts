@@ -63,14 +63,3 @@ export async function disableTwoFactor(user: { id: number, username: string }, p
   })
   if (wasOn) noticeTwoFactorChanged(user.id, false)
 }
-
-/** What /api/me tells about sign-in security. */
-export async function securityStatus(userId: number): Promise<{ twoFactor: boolean, email: string | null, recoveryCodesLeft: number }> {
-  const { users, recoveryCodes } = tables
-  const db = useDb()
-  const [[row], codes] = await Promise.all([
-    db.select({ enabledAt: users.totpEnabledAt, email: users.email, verified: users.emailVerifiedAt }).from(users).where(eq(users.id, userId)).limit(1),
-    db.select({ id: recoveryCodes.id }).from(recoveryCodes).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
-  ])
-  return { twoFactor: Boolean(row?.enabledAt), email: row?.verified ? row.email : null, recoveryCodesLeft: codes.length }
-}
