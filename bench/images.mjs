@@ -29,6 +29,9 @@ export async function galleryPhotos(count = 6) {
 /** A ~1 MB JPEG (2400×1800). */
 export const megabyteJpeg = () => photoJpeg(2400, 1800, { grain: 19, quality: 85 })
 
+/** A ~15.3 MiB 27-megapixel JPEG (6000×4500, quality 95): the largest photo an upload takes. */
+export const sixteenMegabyteJpeg = () => photoJpeg(6000, 4500, { grain: 26, quality: 95 })
+
 /** A PNG of RGB noise just under `targetBytes` (default 15.9 MiB), for the memory scenario. */
 export async function noisePng(targetBytes = Math.round(15.9 * 1024 * 1024)) {
   const width = 2400

@@ -82,6 +82,9 @@ try {
   for (const table of schemas) {
     const select = table.columns.map(c => c.binary ? `TO_BASE64(${quoteId(c.name)}) AS ${quoteId(c.name)}` : quoteId(c.name)).join(', ')
     const blobColumns = (BLOB_COLUMNS[table.name] ?? []).map(name => table.columns.findIndex(c => c.name === name)).filter(i => i >= 0)
+    // A row still waiting for its thumbnail has none to copy; the restored server makes it.
+    const pending = table.columns.findIndex(c => c.name === 'variants_pending')
+    const thumb = table.columns.findIndex(c => c.name === 'thumbpath')
     const file = `db/${table.name}.jsonl`
     let rows = 0
     // Streamed: a table is never held in memory whole.
@@ -91,7 +94,7 @@ try {
       writableObjectMode: true,
       transform(row: Array<string | null>, _encoding, done) {
         rows++
-        for (const i of blobColumns) if (row[i]) keys.add(row[i])
+        for (const i of blobColumns) if (row[i] && !(i === thumb && pending >= 0 && row[pending] === '1')) keys.add(row[i])
         done(null, JSON.stringify(row) + '\n')
       },
     })

@@ -47,6 +47,18 @@ new Gauge({
   },
 })
 
+let thumbnailsQueued = () => 0
+/** Tells the metrics how many thumbnails this process still has to make (server/features/images/variants.ts). */
+export function reportThumbnailQueue(read: () => number): void {
+  thumbnailsQueued = read
+}
+new Gauge({
+  name: 'gallery_thumbnails_queued',
+  help: 'Thumbnails this process still has to make in the background (uploads answered before them)',
+  registers: [registry],
+  collect() { this.set(thumbnailsQueued()) },
+})
+
 const LOGIN_RESULT: Record<number, string> = { 200: 'ok', 401: 'failed', 403: 'failed', 429: 'limited' }
 
 /** Records one finished request (server/plugins/log.ts); `route` is its template. */

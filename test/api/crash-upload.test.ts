@@ -19,17 +19,18 @@ import { type OwnServer, rawUpload, scratchFolder, signUpOn, startOwnServer } fr
 //  1. body streaming: the client sends half the body and waits; the partial temporary file appears.
 //  2. file received, request not finished: the file part is followed by the start of another part
 //     that never ends; the temporary file reaches the file's exact size while the server waits.
-//  3. image checks: a 1-bit 10000×10000 PNG (10 KB, at the 100 MP limit) takes the decoder about a
-//     second; the kill lands as soon as the temporary file is complete, before the thumbnail exists.
-//  4. files in place, row not inserted: the test holds the user's row lock (`SELECT … FOR UPDATE`),
+//  3. row inserted, thumbnail not made yet (it follows in the background): a 1-bit 10000×10000 PNG
+//     (10 KB, at the 100 MP limit) takes the decoder about a second; the kill lands once its row is
+//     visible, still `variants_pending`. The restarted server makes the thumbnail from the queue the
+//     pending rows are.
+//  4. original in place, row not inserted: the test holds the user's row lock (`SELECT … FOR UPDATE`),
 //     which the insert's transaction takes first (one upload of a user at a time: duplicates), so it
-//     waits after both files are renamed into place; the server is killed, and its waiting
+//     waits after the original is renamed into place; the server is killed, and its waiting
 //     transaction with it (KILL on that connection: a dead process's statement must not commit when
 //     the lock goes).
 //  5. row inserted, answer not yet read: the kill lands once the row is visible.
-// Between the thumbnail being written and the renames there is no wait the test could hold; the disk
-// states there (temporary files; one object moved and one temporary) are unions of states 3 and 4,
-// which the start-up sweeps clear in the same way.
+// The checks between 2 and 4 (header, structure, EXIF) read the temporary file without a wait the
+// test could hold; a crash there leaves the temporary file of state 2.
 
 const folder = await scratchFolder()
 let server: OwnServer
@@ -61,7 +62,7 @@ const anotherPng = () => sharp(randomBytes(32 * 24 * 3), { raw: { width: 32, hei
 const storedFiles = async () => (await listFiles(folder)).filter(key => key.startsWith(`${user.userId}/`)).map(key => key.split('/')[1]!).sort()
 const tempFiles = async () => (await readdir(join(folder, '.tmp')).catch(() => [] as string[])).sort()
 const tempSizes = async () => Promise.all((await tempFiles()).map(async name => ({ name, size: (await stat(join(folder, '.tmp', name)).catch(() => ({ size: -1 }))).size })))
-const userRows = () => query<{ id: number, filename: string, filepath: string, thumbpath: string }>('SELECT id, filename, filepath, thumbpath FROM images WHERE user_id = ?', [user.userId])
+const userRows = () => query<{ id: number, filename: string, filepath: string, thumbpath: string, pending: number }>('SELECT id, filename, filepath, thumbpath, variants_pending AS pending FROM images WHERE user_id = ?', [user.userId])
 
 /** Kills the server and returns what the crash left behind. */
 async function crash() {
@@ -73,8 +74,10 @@ async function restart() {
   server = await startOwnServer({ ORPHAN_GRACE_SECONDS: '0' }, folder)
 }
 
-/** The whole image or nothing: files and rows agree exactly, no temporary file, the control image intact. */
+/** The whole image or nothing: files and rows agree exactly (thumbnails made), no temporary file, the control image intact. */
 async function expectWholeOrNothing() {
+  // Thumbnails cut off by the crash are made by the restarted server's queue.
+  expect(await until(async () => (await userRows()).every(r => !r.pending), 10_000, 100)).toBe(true)
   const rows = await userRows()
   const expected = rows.flatMap(r => [r.filepath, r.thumbpath]).map(key => key.split('/')[1]!).sort()
   // The consistency sweep runs in the background once the server is up.
@@ -113,15 +116,26 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
     expect((await expectWholeOrNothing()).map(r => r.filename)).toEqual(['control.png'])
   })
 
-  it('3. while the image is being checked, before its thumbnail exists', async () => {
+  it('3. with the row inserted and its thumbnail still being made in the background', async () => {
     const slow = blankBilevelPng(10_000, 10_000) // tiny on the wire, about a second to decode
-    const answer = upload(slow, 'slow.png').catch(() => undefined)
-    expect(await until(async () => (await tempSizes()).some(t => t.size === slow.length), 5000, 5)).toBe(true)
     const storedBefore = await storedFiles()
-    expect(await crash()).toEqual({ temp: [expect.stringMatching(/\.upload$/)], stored: storedBefore })
-    await answer
+    const res = await upload(slow, 'slow.png')
+    expect(res.status).toBe(201)
+    const { image } = await res.json()
+    const [row] = (await userRows()).filter(r => r.id === image.id)
+    expect(row!.pending).toBe(1)
+    const left = await crash()
+    // The original is stored, the thumbnail is not (nor half of it: it is written to .tmp, then moved).
+    expect(left.stored.filter(name => !storedBefore.includes(name))).toEqual([row!.filepath.split('/')[1]])
     await restart()
-    expect((await expectWholeOrNothing()).map(r => r.filename)).toEqual(['control.png'])
+    expect((await expectWholeOrNothing()).map(r => r.filename).sort()).toEqual(['control.png', 'slow.png'])
+    const thumb = await server.fetch(image.thumbnail_url, { headers: user.auth })
+    expect(thumb.status).toBe(200)
+    expect(thumb.headers.get('content-type')).toBe('image/webp')
+    // Clean up, so later steps start from the control image alone.
+    expect((await server.fetch(`/api/images/delete/${image.id}`, { method: 'DELETE', headers: user.auth })).status).toBe(200)
+    const purge = await server.fetch('/api/trash', { method: 'DELETE', headers: { ...user.auth, 'content-type': 'application/json' }, body: JSON.stringify({ image_ids: [image.id] }) })
+    expect(purge.status).toBe(200)
   })
 
   it('4. with both files moved into place and the row not inserted', async () => {
@@ -132,11 +146,11 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
       await lock.query('START TRANSACTION')
       await lock.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [user.userId])
       const answer = upload(await anotherPng(), filename).catch(() => undefined)
-      // Original and thumbnail in place, nothing left in .tmp: the pipeline is waiting to insert its row.
-      expect(await until(async () => (await storedFiles()).length === storedBefore.length + 2 && (await tempFiles()).length === 0, 10_000)).toBe(true)
+      // Original in place, nothing left in .tmp: the pipeline is waiting to insert its row.
+      expect(await until(async () => (await storedFiles()).length === storedBefore.length + 1 && (await tempFiles()).length === 0, 10_000)).toBe(true)
       const left = await crash()
       expect(left.temp).toEqual([])
-      expect(left.stored.filter(name => !storedBefore.includes(name))).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.png$/), expect.stringMatching(/^[0-9a-f]{32}\.thumb\.webp$/)])
+      expect(left.stored.filter(name => !storedBefore.includes(name))).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.png$/)])
       // The dead server's transaction is still queued behind the lock: end it, as the crash would have.
       const [waiting] = await lock.query<mysql.RowDataPacket[]>(`SELECT r.trx_mysql_thread_id AS ID FROM information_schema.INNODB_LOCK_WAITS w
         JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id

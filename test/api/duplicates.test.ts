@@ -4,7 +4,7 @@ import type { DuplicateImageBody, ImageDto } from '../../shared/contracts/images
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import { userId } from '../support/accounts'
-import { imageRows, query } from '../support/db'
+import { imageRows, query, thumbnailsMade } from '../support/db'
 import { listFiles, tmpFiles } from '../support/files'
 import { photo } from '../fixtures/exif'
 
@@ -13,7 +13,10 @@ const { uploadFolder } = await startServer()
 async function firstUpload(token: string, bytes: Buffer, name = 'first.png'): Promise<ImageDto> {
   const res = await upload(token, bytes, name)
   expect(res.status).toBe(201)
-  return (await res.json()).image
+  const { image } = await res.json()
+  // Its thumbnail made (in the background), so the files on disk stay as they are from here on.
+  await thumbnailsMade([image.id])
+  return image
 }
 
 const jsonRequest = (token: string, method: string, path: string, body: unknown) =>

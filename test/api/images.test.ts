@@ -6,6 +6,7 @@ import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import { listFiles as listStored, readStored } from '../support/files'
 import type { ImageDto } from '../../shared/contracts/images'
+import { thumbnailsMade } from '../support/db'
 
 const { uploadFolder } = await startServer()
 
@@ -172,6 +173,7 @@ describe('delete', () => {
     const { token } = await signUp()
     const before = await listFiles(uploadFolder)
     const image = (await (await upload(token, await makeImage(), 'gone.png')).json()).image
+    await thumbnailsMade([image.id])
     expect((await listFiles(uploadFolder)).length).toBe(before.length + 2)
     const res = await fetch(`/api/images/delete/${image.id}`, { method: 'DELETE', headers: bearer(token) })
     expect(res.status).toBe(200)

@@ -7,7 +7,7 @@ import { fetch } from '@nuxt/test-utils/e2e'
 import { describe, expect, it } from 'vitest'
 import { makeImage } from '../setup/api'
 import { startServer } from '../setup/server'
-import { query } from '../support/db'
+import { query, thumbnailsMade } from '../support/db'
 import { until } from '../support/files'
 import { type OwnServer, scratchFolder, signUpOn, startOwnServer } from './upload-server'
 
@@ -49,6 +49,7 @@ describe('start-up consistency sweep (SPEC §6)', () => {
       expect(res.status).toBe(201)
       stored.push((await res.json()).image)
     }
+    await thumbnailsMade(stored.map(i => i.id))
     await server.kill()
 
     const dir = join(uploads, String(user.userId))

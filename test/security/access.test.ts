@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import { listImages, userId } from '../support/accounts'
-import { imageRows, query } from '../support/db'
+import { imageRows, query, thumbnailsMade } from '../support/db'
 import { expectApiError } from '../support/errors'
 import { listFiles, storedExists } from '../support/files'
 
@@ -21,7 +21,9 @@ beforeAll(async () => {
   const i = await signUp()
   intruder = { token: i.token, id: await userId(i.token) }
   // The intruder has an image of its own, so its requests reach real rows too.
-  await upload(i.token, await makeImage('png', 10, 10), 'theirs.png')
+  const theirs = await upload(i.token, await makeImage('png', 10, 10), 'theirs.png')
+  // Both thumbnails made (in the background), so the files on disk stay as they are during the tests.
+  await thumbnailsMade([owner.image.id, (await theirs.json()).image.id])
 })
 
 /** The owner still has the image: listed, served, its row and both files in place. */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, signUp } from '../setup/api'
 import { startServer } from '../setup/server'
 import { listImages, userId } from '../support/accounts'
-import { imageRows, query } from '../support/db'
+import { imageRows, query, thumbnailsMade } from '../support/db'
 import { expectApiError } from '../support/errors'
 import { exists, listFiles, tmpFiles, until } from '../support/files'
 import { blankBilevelPng, noiseImage } from '../support/images'
@@ -246,7 +246,8 @@ describe('hostile file names are kept only as cleaned display names', () => {
     else expected(image.filename)
     // eslint-disable-next-line no-control-regex -- control characters are exactly what must not remain
     expect(image.filename).not.toMatch(/[/\\\u0000-\u001F\u202A-\u202E\u2066-\u2069]/)
-    // The bytes went to <user id>/<random>.png and its thumbnail, nowhere else.
+    // The bytes went to <user id>/<random>.png and its thumbnail (made in the background), nowhere else.
+    await thumbnailsMade([image.id])
     const added = (await listFiles(uploadFolder)).filter(f => !before.includes(f))
     expect(added.sort()).toEqual([expect.stringMatching(new RegExp(`^${uploader.id}/[0-9a-f]{32}\\.png$`)), expect.stringMatching(new RegExp(`^${uploader.id}/[0-9a-f]{32}\\.thumb\\.webp$`))])
     const [row] = await query<{ filepath: string, filename: string }>('SELECT filepath, filename FROM images WHERE id = ?', [image.id])

@@ -38,3 +38,17 @@ export async function imageRows(userId: number): Promise<number> {
 export async function sessionRows(userId: number): Promise<Array<{ id: string, jti: string }>> {
   return query('SELECT id, jti FROM sessions WHERE user_id = ? ORDER BY id', [userId])
 }
+
+/**
+ * Waits until the background queue has made the thumbnails of these images (their rows no longer
+ * `variants_pending`); fails the test when it has not within `ms`.
+ */
+export async function thumbnailsMade(ids: number[], ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  for (;;) {
+    const [row] = await query<{ pending: number }>('SELECT COUNT(*) AS pending FROM images WHERE id IN (?) AND variants_pending = 1', [ids])
+    if (Number(row!.pending) === 0) return
+    if (Date.now() > end) throw new Error(`thumbnails of images ${ids.join(', ')} not made within ${ms} ms`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}

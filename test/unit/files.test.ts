@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { inspectImage } from '../../server/features/images/inspect'
+import { thumbnailBytes } from '../../server/features/images/variants'
 import { contentDisposition, parseRange } from '../../server/features/images/serve'
 import { allowedExtension, cleanFilename } from '../../server/features/images/receive'
-import { blankBilevelPng } from '../support/images'
+import { blankBilevelPng, noiseImage } from '../support/images'
 
 // inspectImage reads the configuration on first use: a pixel limit of one megapixel, a scratch upload folder.
 const scratch = mkdtempSync(join(tmpdir(), 'gallery-unit-files-'))
@@ -84,11 +85,11 @@ describe('pixel limit (MAX_IMAGE_PIXELS = 1 000 000), decided from the header\'s
     [1000, 1000],
     [4000, 250],
     [2000, 500],
-  ])('accepts %i×%i (at the limit) and makes its thumbnail', async (width, height) => {
-    const image = await inspectImage(await pngDeclaring(width, height), 'png')
-    expect(image).toMatchObject({ contentType: 'image/png', width, height })
-    expect((await stat(image.thumbFile)).size).toBeGreaterThan(0)
-    await rm(image.thumbFile)
+  ])('accepts %i×%i (at the limit), leaves its thumbnail for later, and the thumbnail decodes within the limit', async (width, height) => {
+    const file = await pngDeclaring(width, height)
+    const image = await inspectImage(file, 'png')
+    expect(image).toEqual({ contentType: 'image/png', width, height })
+    expect((await thumbnailBytes(file)).length).toBeGreaterThan(0)
   })
 
   it.each([
@@ -97,5 +98,49 @@ describe('pixel limit (MAX_IMAGE_PIXELS = 1 000 000), decided from the header\'s
     [20_000, 20_000], // over sharp's own default limit too
   ])('refuses %i×%i with 400 IMAGE_TOO_LARGE', async (width, height) => {
     await expect(inspectImage(await pngDeclaring(width, height), 'png')).rejects.toMatchObject({ statusCode: 400, data: { code: 'IMAGE_TOO_LARGE' } })
+  })
+})
+
+describe('whole-file check at upload (structure, no decoding)', () => {
+  const MiB = 1024 * 1024
+  const save = async (name: string, bytes: Buffer) => {
+    const file = join(scratch, name)
+    await writeFile(file, bytes)
+    return file
+  }
+  const verdict = (file: string, ext: string) => inspectImage(file, ext).then(() => 'accepted', (error: { data?: { code?: string } }) => error.data?.code)
+
+  it('accepts a whole JPEG and PNG, and a GIF with its thumbnail made at once', async () => {
+    expect(await verdict(await save('whole.jpg', await noiseImage('jpeg')), 'jpg')).toBe('accepted')
+    expect(await verdict(await save('whole.png', await noiseImage('png')), 'png')).toBe('accepted')
+    const gif = await inspectImage(await save('whole.gif', await noiseImage('gif')), 'gif')
+    expect((await stat(gif.thumbFile!)).size).toBeGreaterThan(0)
+    await rm(gif.thumbFile!)
+  })
+
+  it('refuses a JPEG cut anywhere after its header with INVALID_IMAGE', async () => {
+    const jpeg = await noiseImage('jpeg', 400, 400)
+    for (const keep of [0.5, 0.9]) {
+      expect(await verdict(await save(`cut-${keep}.jpg`, jpeg.subarray(0, Math.floor(jpeg.length * keep))), 'jpg')).toBe('INVALID_IMAGE')
+    }
+    // Only the last byte missing: the end marker is broken.
+    expect(await verdict(await save('cut-last.jpg', jpeg.subarray(0, jpeg.length - 1)), 'jpg')).toBe('INVALID_IMAGE')
+  })
+
+  it('accepts a JPEG with bytes after its end (a phone trailer or a motion photo) and one whose end marker straddles a 1 MiB read', async () => {
+    const jpeg = await noiseImage('jpeg')
+    expect(await verdict(await save('trailer.jpg', Buffer.concat([jpeg, Buffer.alloc(3 * MiB, 7)])), 'jpg')).toBe('accepted')
+    // The end is looked for backwards in 1 MiB pieces: with 1 MiB − 1 bytes after it, FF ends one piece and D9 starts the next.
+    const split = Buffer.concat([jpeg, Buffer.alloc(MiB - 1, 0)])
+    expect(split.subarray(split.length - MiB - 1, split.length - MiB + 1)).toEqual(Buffer.from([0xFF, 0xD9]))
+    expect(await verdict(await save('split.jpg', split), 'jpg')).toBe('accepted')
+  })
+
+  it('refuses a PNG cut short or with one byte changed in its image data (CRC), without decoding it', async () => {
+    const png = await noiseImage('png', 400, 400)
+    expect(await verdict(await save('cut.png', png.subarray(0, png.length - 20)), 'png')).toBe('INVALID_IMAGE')
+    const flipped = Buffer.from(png)
+    flipped[Math.floor(png.length / 2)]! ^= 0x01
+    expect(await verdict(await save('flipped.png', flipped), 'png')).toBe('INVALID_IMAGE')
   })
 })

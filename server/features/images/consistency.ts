@@ -13,7 +13,8 @@ export function newImageKeys(userId: number, ext: string): { file: string, thumb
 /** Whether a key has the shape `newImageKeys` makes: the sweep never deletes anything else. */
 export const isImageKey = (key: string) => /^\d+\/[0-9a-f]{32}\.(?:png|jpe?g|gif|thumb\.webp)$/.test(key)
 
-export interface StoredRow { id: number, filepath: string, thumbpath: string }
+/** A row's keys; a row still waiting for its thumbnail (`variantsPending`) has no thumbnail object yet. */
+export interface StoredRow { id: number, filepath: string, thumbpath: string, variantsPending?: boolean | number }
 export interface ConsistencyReport { missingFiles: Array<{ id: number, key: string }>, orphanFiles: BlobEntry[] }
 
 /** Every object in the store. */
@@ -31,7 +32,7 @@ export function compareRowsAndFiles(rows: StoredRow[], objects: BlobEntry[]): Co
   for (const row of rows) {
     for (const key of [row.filepath, row.thumbpath]) {
       known.add(key)
-      if (!stored.has(key)) missingFiles.push({ id: row.id, key })
+      if (!stored.has(key) && !(key === row.thumbpath && row.variantsPending)) missingFiles.push({ id: row.id, key })
     }
   }
   return { missingFiles, orphanFiles: objects.filter(o => !known.has(o.key)) }

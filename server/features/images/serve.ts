@@ -4,6 +4,7 @@ import type { ImageVariant } from '../../../shared/contracts/images'
 import { useBlobStore } from '../../infra/blob'
 import type { ImageRow } from '../../infra/db/schema'
 import { apiError, imageNotFound } from '../../infra/http/errors'
+import { ensureVariants } from './variants'
 
 /** RFC 6266 / 5987: an ASCII fallback plus the exact UTF-8 name. */
 export function contentDisposition(filename: string): string {
@@ -46,6 +47,8 @@ const etagMatches = (header: string | undefined, etag: string) =>
  * single byte ranges for the original.
  */
 export async function sendImage(event: H3Event, image: ImageRow, variant: ImageVariant, { cacheControl = 'private, max-age=31536000, immutable' } = {}) {
+  // Asked for before the background queue made it: made now (or the run making it is waited for).
+  if (variant === 'thumb' && image.variantsPending) await ensureVariants(image.id)
   let key = variant === 'thumb' ? image.thumbpath : image.filepath
   const store = useBlobStore()
   let stats = await store.stat(key)

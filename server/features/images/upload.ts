@@ -13,6 +13,7 @@ import { toImageDto } from './dto'
 import { readExif, sortKey, stripGps } from './exif'
 import { inspectImage } from './inspect'
 import { receiveUpload } from './receive'
+import { queueVariants } from './variants'
 
 type Db = ReturnType<typeof useDb>
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -58,13 +59,15 @@ function insertUnlessDuplicate(userId: number, row: NewImageRow): Promise<number
 /**
  * Receives, validates and stores one uploaded image for the user.
  *
- * Write order, and what a crash at each step leaves: the body goes to a local temporary file, the
- * thumbnail to another (crash: temporary files of a dead process, removed by the start-up sweep);
- * GPS tags are removed from the temporary original in place; both files are moved into storage,
- * then the row is inserted (crash in between: objects without a row, removed by the start-up
+ * Write order, and what a crash at each step leaves: the body goes to a local temporary file
+ * (crash: temporary files of a dead process, removed by the start-up sweep); its header and
+ * structure are checked without decoding the pixels; GPS tags are removed from the temporary
+ * original in place; the file is moved into storage, then the row is inserted with
+ * `variants_pending` (crash in between: an object without a row, removed by the start-up
  * consistency sweep once older than ORPHAN_GRACE_SECONDS). The row comes last because a row is what
- * makes an image visible: it never points at files that are not there. A duplicate found only at
- * insert time (a parallel upload won) deletes the files it moved in before answering 409.
+ * makes an image visible: it never points at an original that is not there. The answer goes out
+ * then; the thumbnail follows in the background (variants.ts; a GIF's is made at once). A duplicate
+ * found only at insert time (a parallel upload won) deletes the files it moved in before answering 409.
  * test/api/crash-upload.test.ts kills the server at each step.
  */
 export async function storeUpload(event: H3Event, userId: number): Promise<ImageDto> {
@@ -92,7 +95,7 @@ export async function storeUpload(event: H3Event, userId: number): Promise<Image
     const keys = newImageKeys(userId, upload.ext)
     try {
       await store.putFile(keys.file, upload.tempFile)
-      await store.putFile(keys.thumb, image.thumbFile)
+      if (image.thumbFile) await store.putFile(keys.thumb, image.thumbFile)
       const createdAt = new Date()
       const row = {
         userId,
@@ -112,8 +115,10 @@ export async function storeUpload(event: H3Event, userId: number): Promise<Image
         deletedAt: null,
         camera: facts.camera ? JSON.stringify(facts.camera) : null,
         metaVersion: 1,
+        variantsPending: !image.thumbFile,
       }
       const id = await insertUnlessDuplicate(userId, row)
+      if (row.variantsPending) queueVariants(id)
       return toImageDto({ ...row, id })
     }
     catch (error) {

@@ -7,7 +7,7 @@ import { useBlobStore } from '../../infra/blob'
 import { useConfig } from '../../infra/config'
 import type { ImageRow, ShareRow } from '../../infra/db/schema'
 import { apiError, imageNotFound } from '../../infra/http/errors'
-import { withImageSlot } from '../images/inspect'
+import { ensureVariants, withImageSlot } from '../images/variants'
 import { sendImage } from '../images/serve'
 import { SHARE_CACHE_CONTROL } from './headers'
 
@@ -70,7 +70,10 @@ async function previewBytes(image: ImageRow): Promise<Buffer> {
 export async function sendSharedFile(event: H3Event, share: ShareRow, image: ImageRow, variant: ShareFileVariant) {
   // The stored thumbnail itself, never the original in its place (the owner's own file route may serve
   // a small original as its thumbnail; through a share that would hand out its metadata).
-  if (variant === 'thumb') return sendBytes(event, await storedBytes(image.thumbpath))
+  if (variant === 'thumb') {
+    if (image.variantsPending) await ensureVariants(image.id)
+    return sendBytes(event, await storedBytes(image.thumbpath))
+  }
   if (variant === 'original') {
     if (!share.allowDownload) throw apiError('DOWNLOAD_NOT_ALLOWED')
     if (image.metaVersion < 1) throw apiError('SERVICE_UNAVAILABLE', { headers: { 'Retry-After': '60' } })

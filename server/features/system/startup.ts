@@ -9,6 +9,7 @@ import { purgeExpiredSessions } from '../auth/sessions'
 import { backfillImageMeta } from '../images/backfill'
 import { checkConsistency, removeOrphans } from '../images/consistency'
 import { startTrashAutoEmpty } from '../images/trash'
+import { resumeVariants } from '../images/variants'
 
 let ready: Promise<void> | undefined
 let lastFailure = 0
@@ -35,7 +36,7 @@ export async function databaseAnswers(): Promise<boolean> {
  */
 async function sweepStorage(): Promise<void> {
   const store = useBlobStore()
-  const readRows = () => useDb().select({ id: tables.images.id, filepath: tables.images.filepath, thumbpath: tables.images.thumbpath }).from(tables.images)
+  const readRows = () => useDb().select({ id: tables.images.id, filepath: tables.images.filepath, thumbpath: tables.images.thumbpath, variantsPending: tables.images.variantsPending }).from(tables.images)
   const { missingFiles, orphanFiles } = await checkConsistency(store, readRows)
   const removed = await removeOrphans(store, orphanFiles, useConfig().orphanGraceMs)
   if (removed.length) console.info(`[gallery] storage sweep: removed ${removed.length} file(s) without a row`)
@@ -55,6 +56,8 @@ async function start(): Promise<void> {
   sweepStorage().catch(error => console.error(`[gallery] storage sweep failed: ${error?.message ?? error}`))
   // Trash older than TRASH_DAYS: now, then hourly (unref'd timer; harmless on several instances at once).
   startTrashAutoEmpty()
+  // Thumbnails of uploads that a stop or crash cut off before their turn.
+  resumeVariants().catch(error => console.error(`[gallery] thumbnail queue: ${error?.message ?? error} (retried at the next start)`))
   // Capture dates, camera and GPS removal for images uploaded before they existed: in the background.
   backfillImageMeta().catch(error => console.error(`[gallery] backfill stopped: ${error?.message ?? error} (it continues at the next start)`))
 }
