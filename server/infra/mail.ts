@@ -5,8 +5,9 @@ import { useConfig } from './config'
  * Outgoing mail (SPEC §10): optional, on only when SMTP_URL is set. Mail is handed to a small
  * in-process queue and sent after the request has answered, a few at a time: a slow or unreachable
  * SMTP server never holds up a request, and a failure is logged (never the link a mail carries),
- * not thrown. The queue lives in memory: what is waiting when the process stops is lost, which for
- * a reset link or a notice only means asking again.
+ * not thrown. The queue lives in memory: on SIGTERM the shutdown (server/plugins/shutdown.ts) waits
+ * for it to be handed to SMTP within the grace period (drainMail); what is still waiting then, or
+ * when the process dies otherwise, is lost, which for a reset link or a notice only means asking again.
  */
 
 export interface Mail { to: string, subject: string, text: string, html: string }
@@ -70,4 +71,17 @@ function pump(): void {
 export function mailIdle(): Promise<void> {
   if (!active && !waiting.length) return Promise.resolve()
   return new Promise(resolve => idleWaiters.push(resolve))
+}
+
+/**
+ * Waits until every queued mail has been handed to the SMTP server (or has failed and been logged),
+ * but not past `deadline` (epoch milliseconds). Resolves with how many mails were still waiting or
+ * in flight then: 0 when the queue drained.
+ */
+export async function drainMail(deadline: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined
+  const timeUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())) })
+  await Promise.race([mailIdle(), timeUp])
+  clearTimeout(timer)
+  return active + waiting.length
 }

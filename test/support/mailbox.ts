@@ -18,13 +18,17 @@ export interface Mailbox {
   close: () => Promise<void>
 }
 
-export async function startMailbox(): Promise<Mailbox> {
+/** `answerDelayMs`: how long the server waits before accepting each mail's sender (a slow SMTP server). */
+export async function startMailbox({ answerDelayMs = 0 } = {}): Promise<Mailbox> {
   const received: Received[] = []
   const listeners = new Set<() => void>()
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onMailFrom(_address, _session, callback) {
+      setTimeout(() => callback(), answerDelayMs)
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then((mail) => {
         const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap(a => a.value.map(v => v.address ?? ''))
