@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
-import { query } from '../support/db'
+import { query, thumbnailsMade } from '../support/db'
 import { tmpFiles, until } from '../support/files'
 import { fileEpilogue, filePrologue, multipart } from '../support/multipart'
 import { listKeys, s3StorageFor, startS3 } from '../setup/s3'
@@ -47,9 +47,10 @@ describe('STORAGE=s3', () => {
     const bytes = await newPng()
     const res = await upload(bytes)
     expect(res.status).toBe(201)
+    const { image } = await res.json() as { image: { id: number } }
+    await thumbnailsMade([image.id])
     expect(await bucketKeys()).toEqual(await rowKeys())
     expect(await localFiles()).toEqual([])
-    const { image } = await res.json() as { image: { id: number } }
     const served = await server.fetch(`/api/images/${image.id}/file`, { headers: user.auth })
     expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true)
   })
@@ -59,6 +60,7 @@ describe('STORAGE=s3', () => {
     const stored = await upload(before)
     expect(stored.status).toBe(201)
     const { image } = await stored.json() as { image: { id: number } }
+    await thumbnailsMade([image.id])
     const rowsBefore = await rows()
 
     await s3.close()
@@ -77,6 +79,7 @@ describe('STORAGE=s3', () => {
     s3 = await startS3({ port: s3.port, directory: s3.directory, keep: true })
     const again = await upload(await newPng(), 'after.png')
     expect(again.status).toBe(201)
+    await thumbnailsMade([(await again.json() as { image: { id: number } }).image.id])
     const served = await server.fetch(`/api/images/${image.id}/file`, { headers: user.auth })
     expect(served.status).toBe(200)
     expect(Buffer.from(await served.arrayBuffer()).equals(before)).toBe(true)

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, PASSWORD, signUp, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import { listImages, loginCookie, userId } from '../support/accounts'
-import { sessionRows } from '../support/db'
+import { sessionRows, thumbnailsMade } from '../support/db'
 import { expectApiError } from '../support/errors'
 import { listFiles } from '../support/files'
 import { multipart } from '../support/multipart'
@@ -36,7 +36,12 @@ async function sessionCookie(): Promise<string> {
   return cachedCookie
 }
 
-const newImage = async () => (await (await upload(user.token, await makeImage('png', 12, 12), 'csrf.png')).json()).image as { id: number, url: string }
+/** A fresh image whose thumbnail (made in the background) is already on disk, so the file listing holds still. */
+async function newImage(): Promise<{ id: number, url: string }> {
+  const image = (await (await upload(user.token, await makeImage('png', 12, 12), 'csrf.png')).json()).image as { id: number, url: string }
+  await thumbnailsMade([image.id])
+  return image
+}
 
 type Send = (headers: Record<string, string>) => Promise<Response>
 
