@@ -156,6 +156,8 @@ describe.each([
     expect(await stranger.locator('.position').textContent()).toContain('2 / 3')
     await press(stranger.getByTestId('share-close'))
     await stranger.waitForURL(u => !new URL(u).searchParams.has('photo'))
+    // The address changes first (history.back), the page follows once the route has updated.
+    await preview.waitFor({ state: 'detached', timeout: 5000 })
     expect(await preview.count()).toBe(0)
   })
 
