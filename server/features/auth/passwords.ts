@@ -18,7 +18,8 @@ type Job = HashJob | CompareJob
 
 // bcryptjs is pure JavaScript: on the event loop it runs in 100 ms slices that every other request
 // waits behind (list p99 > 1 s during a login flood in the benchmark). It runs in worker threads
-// instead, one per core, which also lets logins use both cores.
+// instead: one per core but one, so a flood of logins always leaves a core to the event loop (with a
+// worker per core, list p99 under a login flood was 2.3× its quiet p99 on 2 cores; the budget is 2×).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const bcrypt = require(workerData.bcryptPath)
@@ -43,7 +44,7 @@ function startPool(): PoolWorker[] | undefined {
   try {
     // bcryptjs' CommonJS build; nuxt.config.ts makes the server build copy it into .output.
     const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs')
-    const size = Math.max(1, Math.min(4, availableParallelism()))
+    const size = Math.max(1, Math.min(4, availableParallelism() - 1))
     return Array.from({ length: size }, () => {
       const entry: PoolWorker = { worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath }, resourceLimits: WORKER_LIMITS }), busy: 0 }
       entry.worker.unref()
