@@ -701,6 +701,7 @@ async function main() {
     const token = await login(webUser.username)
     results.web = await measureWeb({ base: serverBase, token })
     const w = results.web
+    if (w.ok) log(`web: JS files, largest first (KB gzip): ${w.files.filter(f => f.kind === 'js').sort((a, b) => b.gzip - a.gzip).map(f => `${f.url} ${(f.gzip / 1000).toFixed(1)}`).join(', ')}`)
     log(w.ok ? `web: JS ${(w.js.gzip / 1000).toFixed(1)} KB gzip (${w.js.count} files), CSS ${(w.css.gzip / 1000).toFixed(1)} KB gzip, first thumbnail ${fmt(w.firstThumbMs)} ms, LCP ${fmt(w.lcpMs)} ms${w.note ? `; ${w.note}` : ''}` : `web: n/a (${w.note})`)
   }
 
