@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 import {
-  adminQuery, cannon, cleanupAll, freePort, log, multipartBody, onCleanup, pool, postJson, PRODUCTION_NODE_FLAGS, productionServerEnv,
+  adminQuery, cannon, cleanupAll, cpuMeter, freePort, log, multipartBody, onCleanup, pool, postJson, PRODUCTION_NODE_FLAGS, productionServerEnv,
   randomDbName, sleep, startProcess, uniqueImage, upload, waitFor200,
 } from './lib.mjs'
 import { photoJpeg } from './images.mjs'
@@ -55,8 +55,12 @@ try {
     const bodies = Array.from({ length: UPLOADS }, (_, i) => multipartBody(uniqueImage(photo, `${name}${i}`), `p${i}.jpg`, 'image/jpeg'))
     await pool(4, 4, i => upload(base, token, bodies[i])) // warm-up (sharp, exiftool, connections)
     const started = performance.now()
+    // CPU of the gallery server apart from the rest: on s3, s3rver runs inside this bench process.
+    const meter = cpuMeter({ server: proc.pid })
     await pool(UPLOADS - 4, 4, i => upload(base, token, bodies[i + 4]))
     const seconds = (performance.now() - started) / 1000
+    const cpu = meter.stop()
+    const serverMsPerUpload = cpu.server * 10 * seconds / (UPLOADS - 4)
     const uploadMBs = (UPLOADS - 4) * photo.length / 1e6 / seconds
     const pending = async () => Number((await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE variants_pending = 1`))[0].n)
     const answered = performance.now()
@@ -64,16 +68,16 @@ try {
     const thumbSeconds = (performance.now() - answered) / 1000
     const list = await cannon({ url: `${base}/api/images?limit=50`, connections: 16, duration: DURATION_S, headers: { authorization: `Bearer ${token}` } })
     const file = await cannon({ url: `${base}/api/images/${(await (await fetch(`${base}/api/images?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json())[0].id}/file`, connections: 16, duration: DURATION_S, headers: { authorization: `Bearer ${token}` } })
-    log(`${name}: uploads ${((UPLOADS - 4) / seconds).toFixed(1)}/s (${uploadMBs.toFixed(1)} MB/s), thumbnails all made ${thumbSeconds.toFixed(1)} s after the last answer, list ${list.rps.toFixed(0)} req/s p99 ${list.p99} ms, original ${file.rps.toFixed(0)} req/s p99 ${file.p99} ms`)
-    rows.push({ name, uploadsPerS: (UPLOADS - 4) / seconds, uploadMBs, thumbSeconds, list, file })
+    log(`${name}: uploads ${((UPLOADS - 4) / seconds).toFixed(1)}/s (${uploadMBs.toFixed(1)} MB/s), server ${serverMsPerUpload.toFixed(1)} ms CPU per upload, CPU % of a core while uploading: server ${cpu.server}, bench process (client${env.STORAGE ? ' + s3rver' : ''}) ${cpu.bench}, db ${cpu.db}, other ${cpu.other}; thumbnails all made ${thumbSeconds.toFixed(1)} s after the last answer, list ${list.rps.toFixed(0)} req/s p99 ${list.p99} ms, original ${file.rps.toFixed(0)} req/s p99 ${file.p99} ms`)
+    rows.push({ name, uploadsPerS: (UPLOADS - 4) / seconds, uploadMBs, thumbSeconds, cpu, serverMsPerUpload, list, file })
     await proc.stop()
   }
   const [fs, s3row] = rows
   console.log([
-    '| storage | uploads/s (~300 KB JPEG, 4 at a time) | MB/s | thumbnails done after (s) | list req/s | list p99 ms | original req/s | original p99 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(r => `| ${r.name} | ${r.uploadsPerS.toFixed(1)} | ${r.uploadMBs.toFixed(1)} | ${r.thumbSeconds.toFixed(1)} | ${r.list.rps.toFixed(0)} | ${r.list.p99} | ${r.file.rps.toFixed(0)} | ${r.file.p99} |`),
-    `| s3 ÷ fs | ${(s3row.uploadsPerS / fs.uploadsPerS).toFixed(2)} | | | ${(s3row.list.rps / fs.list.rps).toFixed(2)} | | ${(s3row.file.rps / fs.file.rps).toFixed(2)} | |`,
+    '| storage | uploads/s (~300 KB JPEG, 4 at a time) | MB/s | server ms CPU / upload | CPU % server / bench process / db while uploading | thumbnails done after (s) | list req/s | list p99 ms | original req/s | original p99 ms |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    ...rows.map(r => `| ${r.name} | ${r.uploadsPerS.toFixed(1)} | ${r.uploadMBs.toFixed(1)} | ${r.serverMsPerUpload.toFixed(1)} | ${r.cpu.server} / ${r.cpu.bench} / ${r.cpu.db} | ${r.thumbSeconds.toFixed(1)} | ${r.list.rps.toFixed(0)} | ${r.list.p99} | ${r.file.rps.toFixed(0)} | ${r.file.p99} |`),
+    `| s3 ÷ fs | ${(s3row.uploadsPerS / fs.uploadsPerS).toFixed(2)} | | ${(s3row.serverMsPerUpload / fs.serverMsPerUpload).toFixed(2)} | | | ${(s3row.list.rps / fs.list.rps).toFixed(2)} | | ${(s3row.file.rps / fs.file.rps).toFixed(2)} | |`,
   ].join('\n'))
 }
 finally {
