@@ -131,15 +131,21 @@ describe('SIGTERM', () => {
       return addresses
     }
 
-    it('hands every queued mail to SMTP before exiting', async () => {
-      const server = await start(20, { SMTP_URL: slowMailbox.url })
+    /** A server with `graceSeconds` and this SMTP server, three reset mails queued, then SIGTERM: how it ended and after how long. */
+    async function stopWithMailQueued(graceSeconds: number, mailbox: { url: string }) {
+      const server = await start(graceSeconds, { SMTP_URL: mailbox.url })
       const addresses = await queueResetMails(server, 3)
       const signalled = Date.now()
       process.kill(server.pid, 'SIGTERM')
       const exit = await server.exit
       expect(exit).toMatchObject({ code: 0, signal: null })
-      expect(exit.at - signalled).toBeGreaterThan(1000)
-      expect(exit.at - signalled).toBeLessThan(15_000)
+      return { server, addresses, elapsed: exit.at - signalled }
+    }
+
+    it('hands every queued mail to SMTP before exiting', async () => {
+      const { server, addresses, elapsed } = await stopWithMailQueued(20, slowMailbox)
+      expect(elapsed).toBeGreaterThan(1000)
+      expect(elapsed).toBeLessThan(15_000)
       for (const address of addresses) {
         expect(slowMailbox.received.filter(mail => mail.to.includes(address)).map(mail => mail.subject)).toEqual(['重置密码 / Reset your password'])
       }
@@ -147,14 +153,9 @@ describe('SIGTERM', () => {
     })
 
     it('drops mail still queued when the grace period is over, says how many, and exits 0', async () => {
-      const server = await start(2, { SMTP_URL: stuckMailbox.url })
-      const addresses = await queueResetMails(server, 3)
-      const signalled = Date.now()
-      process.kill(server.pid, 'SIGTERM')
-      const exit = await server.exit
-      expect(exit).toMatchObject({ code: 0, signal: null })
-      expect(exit.at - signalled).toBeGreaterThan(1500)
-      expect(exit.at - signalled).toBeLessThan(8000)
+      const { server, addresses, elapsed } = await stopWithMailQueued(2, stuckMailbox)
+      expect(elapsed).toBeGreaterThan(1500)
+      expect(elapsed).toBeLessThan(8000)
       expect(server.output()).toMatch(/"dropped_mails":3\b.*shutdown grace period over: 3 queued mail\(s\) dropped unsent/)
       expect(stuckMailbox.received.filter(mail => addresses.some(address => mail.to.includes(address)))).toEqual([])
     })
