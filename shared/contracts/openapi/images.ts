@@ -70,7 +70,7 @@ export const paths: FeaturePaths = {
       summary: 'Upload one image (multipart/form-data, field `file`)',
       requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
       responses: {
-        201: json(uploadResponse, 'Stored'),
+        201: json(uploadResponse, 'Stored: the original is kept; its thumbnail is made in the background, or at once when `thumbnail_url` is asked for first'),
         409: json(duplicate, '`DUPLICATE_IMAGE`: the same bytes are already one of the caller\'s images (maybe in the trash)'),
         ...errors(...SIGNED_IN, 'NO_FILE', 'EMPTY_FILE', 'INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'TOO_MANY_FILES', 'BAD_MULTIPART', 'UPLOAD_ABORTED', 'UPLOAD_TIMEOUT', 'FILE_TOO_LARGE', 'QUOTA_EXCEEDED', 'UNSUPPORTED_TYPE', 'UNSUPPORTED_MEDIA_TYPE', 'STORAGE_ERROR', 'INSUFFICIENT_STORAGE'),
       },
