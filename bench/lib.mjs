@@ -170,6 +170,22 @@ export async function adminQuery(sql, params) {
   finally { await conn.end() }
 }
 
+/** Images whose thumbnail the server has still to make (the background queue), of one user or of all. */
+export async function pendingThumbnails(dbName, userId) {
+  const where = userId === undefined ? '' : ' AND user_id = ?'
+  return Number((await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE variants_pending = 1${where}`, userId === undefined ? [] : [userId]))[0].n)
+}
+
+/** Waits (at most `timeoutMs`) until no thumbnail is pending; resolves with how many still are. */
+export async function thumbnailsDone(dbName, { userId, timeoutMs = 300_000, pollMs = 100 } = {}) {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const left = await pendingThumbnails(dbName, userId)
+    if (!left || Date.now() >= end) return left
+    await sleep(pollMs)
+  }
+}
+
 export const randomDbName = () => `gallery_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`
 
 // ---------------------------------------------------------------------------------------------

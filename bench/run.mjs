@@ -31,7 +31,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   adminQuery, cannon, cleanupAll, cpuMeter, freePort, hwmMb, log, multipartBody, onCleanup, pool, postJson, randomDbName, uniqueImage,
-  PRODUCTION_NODE_FLAGS, productionServerEnv, resetHwm, rssMb, sampleRss, sleep, startProcess, upload, waitFor200,
+  pendingThumbnails, PRODUCTION_NODE_FLAGS, productionServerEnv, resetHwm, rssMb, sampleRss, sleep, startProcess, thumbnailsDone, upload, waitFor200,
 } from './lib.mjs'
 import { galleryPhotos, megabyteJpeg, noisePng, sixteenMegabyteJpeg } from './images.mjs'
 import { batchScenario, capturePlans, organizeMarkdown, organizeScenario, seedOrganize } from './organize.mjs'
@@ -197,8 +197,7 @@ async function seed() {
   if (webCount) log(`uploaded ${webCount} images for ${webUser.username} in ${((Date.now() - t1) / 1000).toFixed(1)} s`)
   // Thumbnails follow uploads in the background: the scenarios start once the server has made them all.
   const t2 = Date.now()
-  const pending = async () => Number((await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE variants_pending = 1`))[0].n)
-  for (const end = Date.now() + 300_000; Date.now() < end && await pending();) await sleep(250)
+  await thumbnailsDone(dbName, { pollMs: 250 })
   const thumbSeconds = (Date.now() - t2) / 1000
   if (bigCount + webCount) log(`thumbnails of the seeded images all made ${thumbSeconds.toFixed(1)} s after the last upload`)
   seedInfo = { users: USERS, bigImages: bigCount, webImages: webCount, bigSeconds, thumbSeconds, photoBytes: photos.map(p => p.fileBytes) }
@@ -418,7 +417,6 @@ async function scenarios() {
  */
 async function uploadScenario(makeJpeg, name) {
   const jpeg = await makeJpeg()
-  const pendingOf = async user => Number((await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE user_id = ? AND variants_pending = 1`, [user.id]))[0].n)
   const body = multipartBody(jpeg, 'big-photo.jpg', 'image/jpeg')
   let sent = 0
   const options = user => ({
@@ -433,7 +431,7 @@ async function uploadScenario(makeJpeg, name) {
   log(`${name}: ${(body.body.length / 1e6).toFixed(2)} MB bodies, 8 connections, ${WARMUP_S} s warm-up + ~${DURATION_S} s`)
   const warm = await cannon({ ...options(warmUser), duration: WARMUP_S })
   // The warm-up's thumbnails are made before the measured run starts.
-  for (const end = Date.now() + 120_000; Date.now() < end && await pendingOf(warmUser);) await sleep(200)
+  await thumbnailsDone(dbName, { userId: warmUser.id, timeoutMs: 120_000, pollMs: 200 })
   const amount = Math.max(16, Math.round(Math.max(warm.rps, 1) * DURATION_S))
   // upload and upload1mb both upload as uploadUser: each counts only the rows it added.
   const rowsBefore = Number((await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE user_id = ?`, [uploadUser.id]))[0].n)
@@ -449,10 +447,9 @@ async function uploadScenario(makeJpeg, name) {
   const seconds = (last - started) / 1000 || app.duration
   const cpu = meter.stop()
   const created = app.statuses['201'] ?? 0
-  const pendingAtEnd = await pendingOf(uploadUser)
-  for (const end = Date.now() + 300_000; Date.now() < end && await pendingOf(uploadUser);) await sleep(100)
+  const pendingAtEnd = await pendingThumbnails(dbName, uploadUser.id)
+  const pendingLeft = await thumbnailsDone(dbName, { userId: uploadUser.id })
   const catchUp = (Date.now() - last) / 1000
-  const pendingLeft = await pendingOf(uploadUser)
   const [{ n: rowsAfter }] = await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE user_id = ?`, [uploadUser.id])
   const rows = Number(rowsAfter) - rowsBefore
   const result = {

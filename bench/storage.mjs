@@ -16,7 +16,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 import {
   adminQuery, cannon, cleanupAll, cpuMeter, freePort, log, multipartBody, onCleanup, pool, postJson, PRODUCTION_NODE_FLAGS, productionServerEnv,
-  randomDbName, sleep, startProcess, uniqueImage, upload, waitFor200,
+  randomDbName, startProcess, thumbnailsDone, uniqueImage, upload, waitFor200,
 } from './lib.mjs'
 import { photoJpeg } from './images.mjs'
 
@@ -62,9 +62,8 @@ try {
     const cpu = meter.stop()
     const serverMsPerUpload = cpu.server * 10 * seconds / (UPLOADS - 4)
     const uploadMBs = (UPLOADS - 4) * photo.length / 1e6 / seconds
-    const pending = async () => Number((await adminQuery(`SELECT COUNT(*) AS n FROM \`${dbName}\`.images WHERE variants_pending = 1`))[0].n)
     const answered = performance.now()
-    for (const end = Date.now() + 300_000; Date.now() < end && await pending();) await sleep(100)
+    await thumbnailsDone(dbName)
     const thumbSeconds = (performance.now() - answered) / 1000
     const list = await cannon({ url: `${base}/api/images?limit=50`, connections: 16, duration: DURATION_S, headers: { authorization: `Bearer ${token}` } })
     const file = await cannon({ url: `${base}/api/images/${(await (await fetch(`${base}/api/images?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json())[0].id}/file`, connections: 16, duration: DURATION_S, headers: { authorization: `Bearer ${token}` } })
