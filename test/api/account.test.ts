@@ -4,7 +4,7 @@ import { bearer, makeImage, PASSWORD, postJson, signUp, upload } from '../setup/
 import { startServer } from '../setup/server'
 import { userId } from '../support/accounts'
 import { NO_ROWS, rowsOf, sendJson, signUpAdmin } from '../support/admin'
-import { query } from '../support/db'
+import { query, userThumbnailsMade } from '../support/db'
 import { expectApiError } from '../support/errors'
 import { listFiles, until } from '../support/files'
 
@@ -13,7 +13,11 @@ import { listFiles, until } from '../support/files'
 
 const { uploadFolder } = await startServer()
 
-const filesOf = async (id: number) => (await listFiles(uploadFolder)).filter(f => f.startsWith(`${id}/`))
+/** The user's stored files, once the background queue has made their thumbnails. */
+async function filesOf(id: number): Promise<string[]> {
+  await userThumbnailsMade([id])
+  return (await listFiles(uploadFolder)).filter(f => f.startsWith(`${id}/`))
+}
 
 /** Signs in again with a browser's User-Agent; returns the new token. */
 async function loginAs(username: string, userAgent: string, password = PASSWORD): Promise<string> {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { bearer, makeImage, PASSWORD, postJson, signUp, uniqueName, upload } from '../setup/api'
 import { startServer } from '../setup/server'
 import { userId } from '../support/accounts'
-import { query } from '../support/db'
+import { query, userThumbnailsMade } from '../support/db'
 import { expectApiError } from '../support/errors'
 import { listFiles } from '../support/files'
 
@@ -383,6 +383,8 @@ async function newOwner(): Promise<Owner> {
 
 /** Everything of the owner's a caller could change: image rows, sessions, files on disk. */
 async function ownerState(owner: Owner) {
+  // Thumbnails follow uploads in the background: the files compared are those of a settled state.
+  await userThumbnailsMade([owner.id])
   return {
     images: await query('SELECT id, filename, filepath, thumbpath, sha256, favorite, deleted_at FROM images WHERE user_id = ? ORDER BY id', [owner.id]),
     sessions: await query('SELECT id, jti, expires_at FROM sessions WHERE user_id = ? ORDER BY id', [owner.id]),

@@ -35,6 +35,8 @@ beforeAll(async () => {
   bigPng = await noiseImage('png', 800, 800) // ~1.9 MB
   const res = await uploadParts(b.token, [{ name: 'file', filename: 'bystander.png', type: 'image/png', data: png }])
   expect(res.status).toBe(201)
+  // Its thumbnail follows in the background: made before the tests compare the upload folder.
+  await thumbnailsMade([(await res.json() as { image: { id: number } }).image.id])
   bystander = { token: b.token, id: await userId(b.token), images: await listImages(b.token) }
 })
 

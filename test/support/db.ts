@@ -39,16 +39,25 @@ export async function sessionRows(userId: number): Promise<Array<{ id: string, j
   return query('SELECT id, jti FROM sessions WHERE user_id = ? ORDER BY id', [userId])
 }
 
+async function untilNonePending(where: string, params: unknown[], what: string, ms: number): Promise<void> {
+  const end = Date.now() + ms
+  for (;;) {
+    const [row] = await query<{ pending: number }>(`SELECT COUNT(*) AS pending FROM images WHERE ${where} AND variants_pending = 1`, params)
+    if (Number(row!.pending) === 0) return
+    if (Date.now() > end) throw new Error(`thumbnails of ${what} not made within ${ms} ms`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
 /**
  * Waits until the background queue has made the thumbnails of these images (their rows no longer
  * `variants_pending`); fails the test when it has not within `ms`.
  */
-export async function thumbnailsMade(ids: number[], ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  for (;;) {
-    const [row] = await query<{ pending: number }>('SELECT COUNT(*) AS pending FROM images WHERE id IN (?) AND variants_pending = 1', [ids])
-    if (Number(row!.pending) === 0) return
-    if (Date.now() > end) throw new Error(`thumbnails of images ${ids.join(', ')} not made within ${ms} ms`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
+export function thumbnailsMade(ids: number[], ms = 15_000): Promise<void> {
+  return untilNonePending('id IN (?)', [ids], `images ${ids.join(', ')}`, ms)
+}
+
+/** The same for every image of these users (before a test snapshots their files). */
+export function userThumbnailsMade(userIds: number[], ms = 15_000): Promise<void> {
+  return untilNonePending('user_id IN (?)', [userIds], `the images of users ${userIds.join(', ')}`, ms)
 }

@@ -4,7 +4,7 @@ import { expect } from 'vitest'
 import type { ImageDto } from '../../shared/contracts/images'
 import { bearer, makeImage, signUp, upload } from '../setup/api'
 import { userId } from './accounts'
-import { query } from './db'
+import { query, thumbnailsMade } from './db'
 
 // Organizing (SPEC §8) through the API: users with images, JSON requests, and the rows behind them.
 
@@ -29,10 +29,12 @@ export async function uploadImages(token: string, names: string[]): Promise<Imag
 
 export interface Member { token: string, id: number, images: ImageDto[] }
 
-/** A fresh user with images under the given names. */
+/** A fresh user with images under the given names, their thumbnails made (tests compare stored files). */
 export async function memberWith(names: string[]): Promise<Member> {
   const { token } = await signUp()
-  return { token, id: await userId(token), images: await uploadImages(token, names) }
+  const images = await uploadImages(token, names)
+  if (images.length) await thumbnailsMade(ids(images))
+  return { token, id: await userId(token), images }
 }
 
 /** A request with a JSON body (or raw text when `body` is a string) as `token`'s user. */
