@@ -231,8 +231,10 @@ describe('the owner', () => {
     const list = await res.json() as ShareDto[]
     expect(list[0]).toMatchObject({ id: share.id, token: share.token, url: share.url, has_password: true, status: 'active', view_count: 0, last_viewed_at: null, title: 'c.png', target: { kind: 'image', id: owner.images[2]!.id } })
     expect(list.map(s => s.id)).not.toContain(theirs.id)
-    const ids = list.map(s => s.id)
-    expect(ids).toEqual([...ids].sort((a, b) => b - a))
+    // Newest first is by creation time (ties: higher id first). Ids alone need not follow it: links
+    // made in parallel by earlier tests can take their ids and their timestamps in different orders.
+    const order = list.map(s => [s.created_at, s.id] as const)
+    expect(order).toEqual([...order].sort((a, b) => b[0].localeCompare(a[0]) || b[1] - a[1]))
   })
 
   it('revokes a link at once: the page, its files and its unlock answer 404; another user gets 404 and changes nothing', async () => {
