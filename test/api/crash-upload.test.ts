@@ -136,6 +136,9 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
     expect((await server.fetch(`/api/images/delete/${image.id}`, { method: 'DELETE', headers: user.auth })).status).toBe(200)
     const purge = await server.fetch('/api/trash', { method: 'DELETE', headers: { ...user.auth, 'content-type': 'application/json' }, body: JSON.stringify({ image_ids: [image.id] }) })
     expect(purge.status).toBe(200)
+    // The purge answers once the row is gone; its files follow: step 4 counts the stored files.
+    const purged = [row!.filepath, row!.thumbpath].map(key => key.split('/')[1]!)
+    expect(await until(async () => !(await storedFiles()).some(name => purged.includes(name)), 5000)).toBe(true)
   })
 
   it('4. with both files moved into place and the row not inserted', async () => {
@@ -146,15 +149,16 @@ describe('a crash at each step of the upload pipeline leaves the whole image or 
       await lock.query('START TRANSACTION')
       await lock.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [user.userId])
       const answer = upload(await anotherPng(), filename).catch(() => undefined)
-      // Original in place, nothing left in .tmp: the pipeline is waiting to insert its row.
-      expect(await until(async () => (await storedFiles()).length === storedBefore.length + 1 && (await tempFiles()).length === 0, 10_000)).toBe(true)
+      // Original in place, nothing left in .tmp, and the insert queued behind our lock.
+      const waiter = async () => (await lock.query<mysql.RowDataPacket[]>(`SELECT r.trx_mysql_thread_id AS ID FROM information_schema.INNODB_LOCK_WAITS w
+        JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id
+        WHERE b.trx_mysql_thread_id = CONNECTION_ID()`))[0]
+      expect(await until(async () => (await storedFiles()).length === storedBefore.length + 1 && (await tempFiles()).length === 0 && (await waiter()).length === 1, 10_000)).toBe(true)
       const left = await crash()
       expect(left.temp).toEqual([])
       expect(left.stored.filter(name => !storedBefore.includes(name))).toEqual([expect.stringMatching(/^[0-9a-f]{32}\.png$/)])
       // The dead server's transaction is still queued behind the lock: end it, as the crash would have.
-      const [waiting] = await lock.query<mysql.RowDataPacket[]>(`SELECT r.trx_mysql_thread_id AS ID FROM information_schema.INNODB_LOCK_WAITS w
-        JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id
-        WHERE b.trx_mysql_thread_id = CONNECTION_ID()`)
+      const waiting = await waiter()
       expect(waiting).toHaveLength(1)
       await lock.query(`KILL ${Number(waiting[0]!.ID)}`)
       await answer
