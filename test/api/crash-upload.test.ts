@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { query } from '../support/db'
+import { query, thumbnailsMade } from '../support/db'
 import { listFiles, until } from '../support/files'
 import { blankBilevelPng } from '../support/images'
 import { BOUNDARY, fileEpilogue, filePrologue, multipart } from '../support/multipart'
@@ -47,6 +47,8 @@ beforeAll(async () => {
   const res = await upload(png, 'control.png')
   expect(res.status).toBe(201)
   control = { id: (await res.json()).image.id, bytes: png }
+  // Its thumbnail (made in the background, through .tmp on S3) is done before step 1 lists .tmp.
+  await thumbnailsMade([control.id])
 })
 afterAll(async () => { await server?.kill() })
 
